@@ -1,0 +1,374 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sourcegraph/conc/panics"
+	"github.com/sourcegraph/conc/stream"
+)
+
+// Defaults for [Config] fields left zero.
+const (
+	// BatchRowsDefault is the default most rows in a batch.
+	BatchRowsDefault = 50_000
+	// BatchBytesDefault is the default most input bytes in a batch.
+	BatchBytesDefault = 16 << 20
+	// WorkersMax is the largest accepted Config.Workers.
+	WorkersMax = 1024
+)
+
+// ErrorPolicy says what a failed batch does to the rest of the run.
+type ErrorPolicy int
+
+const (
+	// FailFast cancels the run at the first failed batch; Run returns that error.
+	// Batches already written stay written.
+	FailFast ErrorPolicy = iota
+	// Collect records each failed batch's error in its [Result], goes on with the
+	// next batch, and makes Run return all the errors joined.
+	Collect
+)
+
+// Config configures a [Pipeline]. A zero field means its default.
+type Config[T any] struct {
+	// Source cuts the input into chunks. Required.
+	Source Source[T]
+	// Stages run on every batch, in order, inside the worker. Optional.
+	Stages []Stage[T]
+	// Sink writes batches. Required.
+	Sink Sink[T]
+	// Name names the input in rejects and errors (a file name, a table).
+	Name string
+	// Workers is the number of chunks processed at once, and the number of chunks a
+	// sized source is cut into. Defaults to runtime.NumCPU().
+	Workers int
+	// BatchRows is the most rows per batch. Defaults to [BatchRowsDefault].
+	BatchRows int
+	// BatchBytes is the most input bytes per batch. Defaults to [BatchBytesDefault].
+	BatchBytes int64
+	// ErrorPolicy is what a failed batch does. Defaults to [FailFast].
+	ErrorPolicy ErrorPolicy
+	// MaxRejects is the most records that may be rejected before the run fails with
+	// [ErrRejectBudget]; -1 means no limit. Defaults to 0: the first reject fails
+	// the batch that holds it (nothing of that batch is written) and the run.
+	MaxRejects int64
+	// OnReject receives every rejected record. It is called from workers, one call at
+	// a time. An error from it fails the batch. Optional.
+	OnReject func(Reject) error
+	// OnResult receives every batch's result in input order, one call at a time.
+	// An error from it fails the run. Optional.
+	OnResult func(Result) error
+	// OnProgress receives a running total after each batch, in completion order, one
+	// call at a time. It must be quick. Optional.
+	OnProgress func(Progress)
+}
+
+// WithDefaults returns a copy of c with zero fields set to their defaults.
+func (c Config[T]) WithDefaults() Config[T] {
+	c.Workers = cmp.Or(c.Workers, runtime.NumCPU())
+	c.BatchRows = cmp.Or(c.BatchRows, BatchRowsDefault)
+	c.BatchBytes = cmp.Or(c.BatchBytes, BatchBytesDefault)
+	return c
+}
+
+func (c *Config[T]) validate() error {
+	switch {
+	case c.Source == nil:
+		return fmt.Errorf("%w: Source is required", ErrConfig)
+	case c.Sink == nil:
+		return fmt.Errorf("%w: Sink is required", ErrConfig)
+	case c.Workers < 1 || c.Workers > WorkersMax:
+		return fmt.Errorf("%w: Workers must be between 1 and %d, got %d", ErrConfig, WorkersMax, c.Workers)
+	case c.BatchRows < 1:
+		return fmt.Errorf("%w: BatchRows must be positive, got %d", ErrConfig, c.BatchRows)
+	case c.BatchBytes < 1:
+		return fmt.Errorf("%w: BatchBytes must be positive, got %d", ErrConfig, c.BatchBytes)
+	case c.MaxRejects < -1:
+		return fmt.Errorf("%w: MaxRejects must be -1 (no limit) or more, got %d", ErrConfig, c.MaxRejects)
+	case c.ErrorPolicy != FailFast && c.ErrorPolicy != Collect:
+		return fmt.Errorf("%w: unknown ErrorPolicy %d", ErrConfig, c.ErrorPolicy)
+	}
+	for i, s := range c.Stages {
+		if s == nil {
+			return fmt.Errorf("%w: Stages[%d] is nil", ErrConfig, i)
+		}
+	}
+	return nil
+}
+
+// Pipeline runs a source through stages into a sink with a bounded pool of workers.
+// Build it with [New]; a Pipeline runs once.
+type Pipeline[T any] struct {
+	cfg   Config[T]
+	stage Stage[T]
+	ran   atomic.Bool
+}
+
+// New validates cfg and returns a pipeline. It does no I/O.
+func New[T any](cfg Config[T]) (*Pipeline[T], error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Pipeline[T]{cfg: cfg, stage: Chain(cfg.Stages...)}, nil
+}
+
+// ErrRan is returned by Run on a pipeline that already ran.
+var ErrRan = errors.New("pipeline: already ran")
+
+// run is the state of one Run.
+type run[T any] struct {
+	*Pipeline[T]
+	start  time.Time
+	cancel context.CancelCauseFunc
+	budget budget
+
+	mu       sync.Mutex // serialises OnReject and OnProgress, guards progress
+	progress Progress
+}
+
+// Run reads every chunk of the source, runs each batch through the stages and writes
+// it with the sink, with at most Config.Workers chunks in flight.
+//
+// Cancelling ctx stops the run: batches being written are rolled back by the sink,
+// batches already written stay written and were reported to OnResult. Run returns the
+// summary of what was done and, on failure, an error: a *[ChunkError] for a failed batch
+// (a panic in a source, stage or sink arrives as one whose cause carries the stack),
+// ctx's cause when cancelled, or the joined errors under the [Collect] policy.
+func (p *Pipeline[T]) Run(ctx context.Context) (Summary, error) {
+	if p.ran.Swap(true) {
+		return Summary{}, ErrRan
+	}
+	r := &run[T]{Pipeline: p, start: time.Now()}
+	r.budget.limit = p.cfg.MaxRejects
+	ctx, r.cancel = context.WithCancelCause(ctx)
+	defer r.cancel(nil)
+
+	sum := Summary{Workers: p.cfg.Workers}
+	var errs []error // touched only by stream callbacks and, after Wait, by Run
+	s := stream.New().WithMaxGoroutines(p.cfg.Workers)
+	for chunk, err := range p.cfg.Source.Chunks(ctx, p.cfg.Workers) {
+		if err != nil {
+			cerr := &ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err}
+			r.fail(cerr)
+			s.Go(func() stream.Callback { return func() { errs = append(errs, cerr) } })
+			break
+		}
+		if ctx.Err() != nil {
+			_ = chunk.Close()
+			break
+		}
+		sum.Chunks++
+		s.Go(func() stream.Callback {
+			results, err := r.chunk(ctx, chunk)
+			if err != nil {
+				r.fail(err)
+			}
+			return func() {
+				for i := range results {
+					sum.add(&results[i])
+					if cerr := r.deliver(results[i]); cerr != nil {
+						err = errors.Join(err, cerr)
+						r.fail(cerr)
+					}
+				}
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+		})
+	}
+	s.Wait()
+	sum.Duration = time.Since(r.start)
+	return sum, r.result(ctx, errs)
+}
+
+// fail cancels the run under the fail-fast policy.
+func (r *run[T]) fail(err error) {
+	if r.cfg.ErrorPolicy == FailFast {
+		r.cancel(err)
+	}
+}
+
+// result picks Run's error: under fail-fast the first failure (the ctx cause), else the
+// joined batch errors; a cancellation from outside comes back as its cause.
+func (r *run[T]) result(ctx context.Context, errs []error) error {
+	cause := context.Cause(ctx)
+	if r.cfg.ErrorPolicy == FailFast && cause != nil {
+		return cause
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return cause
+}
+
+// deliver hands one result to OnResult, turning a panic into an error.
+func (r *run[T]) deliver(res Result) (err error) {
+	if r.cfg.OnResult == nil {
+		return nil
+	}
+	if rec := panics.Try(func() { err = r.cfg.OnResult(res) }); rec != nil {
+		err = rec.AsError()
+	}
+	if err != nil {
+		return &ChunkError{Chunk: res.Chunk, Batch: res.Batch, First: res.First, Last: res.Last, Stage: "callback", Err: err}
+	}
+	return nil
+}
+
+// chunk processes one chunk batch by batch and returns the results of the batches it
+// finished. It always closes the chunk.
+func (r *run[T]) chunk(ctx context.Context, c Chunk[T]) (results []Result, err error) {
+	info := c.Info()
+	defer func() {
+		if cerr := c.Close(); cerr != nil && err == nil {
+			err = &ChunkError{Chunk: info.Seq, Batch: -1, Stage: "source", Err: fmt.Errorf("close: %w", cerr)}
+		}
+	}()
+	b := &Batch[T]{Chunk: info.Seq, budget: &r.budget}
+	lim := Limits{Rows: r.cfg.BatchRows, Bytes: r.cfg.BatchBytes}
+	var errs []error
+	for seq := 0; ; seq++ {
+		if ctx.Err() != nil {
+			return results, errors.Join(append(errs, context.Cause(ctx))...)
+		}
+		b.Reset()
+		b.Seq = seq
+		res, done, err := r.batch(ctx, c, b, lim)
+		if done {
+			return results, errors.Join(errs...)
+		}
+		if err != nil && r.cfg.ErrorPolicy == FailFast {
+			return results, err
+		}
+		res.Err = err
+		errs = append(errs, err)
+		results = append(results, res)
+		r.report(res)
+	}
+}
+
+// batch reads, transforms and writes one batch. done reports the end of the chunk.
+func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits) (res Result, done bool, err error) {
+	t0 := time.Now()
+	stage := "source"
+	defer func() {
+		res = r.resultOf(b, res, time.Since(t0))
+		if err != nil {
+			err = &ChunkError{Chunk: b.Chunk, Batch: b.Seq, First: res.First, Last: res.Last, Stage: stage, Err: err}
+		}
+	}()
+	err = try(func() error { return c.Next(ctx, b, lim) })
+	if errors.Is(err, io.EOF) {
+		return res, true, nil
+	}
+	if err != nil {
+		return res, false, err
+	}
+	res.Read = b.Read
+	if res.Read == 0 {
+		res.Read = int64(len(b.Rows) + len(b.Rejects))
+	}
+	stage = "stage"
+	rows, rejects := len(b.Rows), len(b.Rejects)
+	if err = try(func() error { return r.stage.Process(ctx, b) }); err != nil {
+		return res, false, err
+	}
+	res.Filtered = int64(rows - len(b.Rows) - (len(b.Rejects) - rejects))
+	stage = "rejects"
+	if err = b.ReserveRejects(); err != nil {
+		return res, false, err
+	}
+	if len(b.Rows) > 0 {
+		stage = "sink"
+		var st WriteStats
+		if err = try(func() (e error) { st, e = r.cfg.Sink.Write(ctx, b); return e }); err != nil {
+			return res, false, err
+		}
+		res.Written, res.Skipped = st.Written, st.Skipped
+	}
+	stage = "rejects"
+	if err = b.ReserveRejects(); err != nil {
+		return res, false, err
+	}
+	res.Rejected = int64(len(b.Rejects))
+	return res, false, r.rejects(b)
+}
+
+// resultOf fills the identity and positions of a batch result.
+func (r *run[T]) resultOf(b *Batch[T], res Result, d time.Duration) Result {
+	res.Chunk, res.Batch, res.Bytes, res.Duration = b.Chunk, b.Seq, b.Bytes, d
+	if len(b.Pos) > 0 {
+		res.First, res.Last = b.Pos[0], b.Pos[len(b.Pos)-1]
+	}
+	for _, rj := range b.Rejects { // rejects may lie before the first or after the last row
+		if res.First == (Pos{}) || posLess(rj.Pos, res.First) {
+			res.First = rj.Pos
+		}
+		if posLess(res.Last, rj.Pos) {
+			res.Last = rj.Pos
+		}
+	}
+	return res
+}
+
+func posLess(a, b Pos) bool {
+	if a.Offset != b.Offset {
+		return a.Offset < b.Offset
+	}
+	return a.Index < b.Index
+}
+
+// rejects hands the batch's rejects to OnReject, one call at a time.
+func (r *run[T]) rejects(b *Batch[T]) error {
+	if r.cfg.OnReject == nil || len(b.Rejects) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rj := range b.Rejects {
+		if rj.Source == "" {
+			rj.Source = r.cfg.Name
+		}
+		if err := try(func() error { return r.cfg.OnReject(rj) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// report updates the running totals and calls OnProgress.
+func (r *run[T]) report(res Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := &r.progress
+	p.Last = res
+	p.Read += res.Read
+	p.Written += res.Written
+	p.Rejected += res.Rejected
+	p.Skipped += res.Skipped
+	p.Bytes += res.Bytes
+	p.Batches++
+	p.Elapsed = time.Since(r.start)
+	if r.cfg.OnProgress != nil {
+		snapshot := *p
+		_ = try(func() error { r.cfg.OnProgress(snapshot); return nil }) // progress must never break a run
+	}
+}
+
+// try runs f and turns a panic into an error that carries the panic's stack.
+func try(f func() error) (err error) {
+	if rec := panics.Try(func() { err = f() }); rec != nil {
+		return rec.AsError()
+	}
+	return err
+}
