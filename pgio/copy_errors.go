@@ -1,0 +1,174 @@
+package pgio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// badRow describes a row the target refused.
+type badRow struct {
+	at                      int // index into the rows sent, or -1 when unknown
+	sqlstate, column, msg string
+}
+
+// valuesError is a typed-path row whose values could not be produced.
+type valuesError struct {
+	at  int // index into the rows sent
+	err error
+}
+
+func (e *valuesError) Error() string { return e.err.Error() }
+func (e *valuesError) Unwrap() error { return e.err }
+
+// classify says whether err means that rows were refused (a data exception, class 22;
+// an integrity violation, class 23; a PostGIS parse error inside COPY; a row whose
+// values failed) and, when it can tell, which of the rows sent (indices into b.Rows).
+func (s *CopySink[T]) classify(err error, b *pipeline.Batch[T], rows []int) (badRow, bool) {
+	var ve *valuesError
+	if errors.As(err, &ve) {
+		return badRow{at: ve.at, msg: ve.err.Error()}, true
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return badRow{}, false
+	}
+	switch {
+	case strings.HasPrefix(pgErr.Code, "22"), strings.HasPrefix(pgErr.Code, "23"):
+	case pgErr.Code == "XX000" && strings.Contains(pgErr.Where, "COPY "):
+	default:
+		return badRow{}, false
+	}
+	bad := badRow{at: -1, sqlstate: pgErr.Code, column: pgErr.ColumnName, msg: pgErr.Message}
+	line, column, ok := copyContext(pgErr.Where, s.rel, s.cfg.Columns)
+	if bad.column == "" {
+		bad.column = column
+	}
+	if ok {
+		bad.at = s.rowOfLine(b, rows, line)
+	}
+	return bad, true
+}
+
+// copyContext parses the server's COPY error context, "COPY rel, line N[, column C]…",
+// returning N and C. rel and the column names are known, so hostile names cannot
+// confuse the parse.
+func copyContext(where, rel string, cols []string) (line int64, column string, ok bool) {
+	prefix := "COPY " + rel + ", line "
+	for ctx := range strings.SplitSeq(where, "\n") {
+		rest, found := strings.CutPrefix(ctx, prefix)
+		if !found {
+			continue
+		}
+		end := 0
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		n, err := strconv.ParseInt(rest[:end], 10, 64)
+		if err != nil {
+			continue
+		}
+		if after, isCol := strings.CutPrefix(rest[end:], ", column "); isCol {
+			for _, c := range cols {
+				if len(c) > len(column) && strings.HasPrefix(after, c) && (len(after) == len(c) || after[len(c)] == ':') {
+					column = c
+				}
+			}
+		}
+		return n, column, true
+	}
+	return 0, "", false
+}
+
+// rowOfLine maps the server's line number in a COPY of rows back to an index into rows,
+// or -1. For binary COPY line N is the Nth row. For CSV the server counts one line per
+// row plus each line-end character inside quotes (copyfromparse.c, CopyReadLineText:
+// `in_quote && c == (eol_type == EOL_NL ? '\n' : '\r')`). Which character counts
+// depends on the stream's line-end style, unknown until the first row's end: inside the
+// first row only '\r' counts, after it '\n' for LF files and '\r' for CR/CRLF files.
+func (s *CopySink[T]) rowOfLine(b *pipeline.Batch[T], rows []int, line int64) int {
+	if s.cfg.Raw == nil {
+		if line >= 1 && line <= int64(len(rows)) {
+			return int(line - 1)
+		}
+		return -1
+	}
+	var eol byte // the line-end character the server counts inside quotes
+	cur := int64(0)
+	for k, i := range rows {
+		raw := s.cfg.Raw(b.Rows[i])
+		cur++
+		if k == 0 {
+			cur += quotedEOLs(raw, s.cfg.CSV, '\r') // style still unknown
+			eol = '\n'
+			if bytes.HasSuffix(raw, []byte("\r\n")) || bytes.HasSuffix(raw, []byte("\r")) {
+				eol = '\r'
+			}
+		} else {
+			cur += quotedEOLs(raw, s.cfg.CSV, eol)
+		}
+		if cur == line {
+			return k
+		}
+		if cur > line {
+			return -1
+		}
+	}
+	return -1
+}
+
+// quotedEOLs counts eol bytes inside quoted sections of a CSV row, with PostgreSQL's
+// quote and escape rule.
+func quotedEOLs(raw []byte, f CSVFormat, eol byte) int64 {
+	var n int64
+	inQuote := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inQuote && c == f.Escape && f.Escape != f.Quote && i+1 < len(raw) && (raw[i+1] == f.Quote || raw[i+1] == f.Escape):
+			i++ // an escaped quote or escape
+		case c == f.Quote:
+			inQuote = !inQuote
+		case inQuote && c == eol:
+			n++
+		}
+	}
+	return n
+}
+
+// batchSource feeds the rows at idx of a batch to pgx's binary CopyFrom.
+type batchSource[T any] struct {
+	b      *pipeline.Batch[T]
+	idx    []int
+	values func(T, []any) ([]any, error)
+	next   int
+	buf    []any
+	bad    *valuesError
+}
+
+func (s *batchSource[T]) Next() bool {
+	s.next++
+	return s.next <= len(s.idx)
+}
+
+func (s *batchSource[T]) Values() ([]any, error) {
+	k := s.next - 1
+	vals, err := s.values(s.b.Rows[s.idx[k]], s.buf[:0])
+	if err != nil {
+		s.bad = &valuesError{at: k, err: err}
+		return nil, err
+	}
+	s.buf = vals
+	return vals, nil
+}
+
+func (s *batchSource[T]) Err() error { return nil }
+
+// bytesReader returns a reader over b that pgconn can stream from.
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,273 @@
+package pgio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// CSVFormat is the CSV dialect of raw rows sent on the fast path; it becomes the options
+// of `COPY … FROM STDIN WITH (FORMAT csv, …)`.
+type CSVFormat struct {
+	// Delimiter separates fields. Defaults to ','.
+	Delimiter byte
+	// Quote quotes fields. Defaults to '"'.
+	Quote byte
+	// Escape escapes a quote inside a quoted field. Defaults to Quote.
+	Escape byte
+	// Null is the text of a NULL field. Defaults to the empty string (an unquoted
+	// empty field).
+	Null string
+}
+
+func (f CSVFormat) withDefaults() CSVFormat {
+	if f.Delimiter == 0 {
+		f.Delimiter = ','
+	}
+	if f.Quote == 0 {
+		f.Quote = '"'
+	}
+	if f.Escape == 0 {
+		f.Escape = f.Quote
+	}
+	return f
+}
+
+// CopyConfig configures a [CopySink]. Exactly one of Raw and Values is set.
+type CopyConfig[T any] struct {
+	// Table is the target table. Required.
+	Table pgx.Identifier
+	// Columns are the target columns, in the order the rows carry them. Required.
+	Columns []string
+	// Raw, with CSV, selects the fast path: the batch's raw bytes are sent unchanged
+	// as CSV, and Raw gives one row's raw bytes (for sending a subset and for rejects).
+	Raw func(row T) []byte
+	// CSV is the dialect of raw rows. Used with Raw.
+	CSV CSVFormat
+	// Values selects the typed path (binary COPY): it appends the row's column values
+	// to dst and returns it. An error rejects the row.
+	Values func(row T, dst []any) ([]any, error)
+	// RawOf optionally gives a row's input bytes for reject records on the typed path.
+	RawOf func(row T) []byte
+}
+
+// CopySink appends batches to a table with COPY. It implements [pipeline.Sink].
+//
+// Each batch is one COPY statement, so it is stored whole or not at all. When the
+// server refuses a row (a data or constraint error), the sink finds the offending rows
+// from the line number in the server's error (falling back to bisection), moves them to
+// the batch's rejects with SQLSTATE, column and message, and stores the rest in one
+// transaction, charging the rejects to the run's budget before it commits.
+type CopySink[T any] struct {
+	client *Client
+	cfg    CopyConfig[T]
+	sql    string // the raw path's COPY statement
+	rel    string // the table's name as the server prints it in COPY errors
+}
+
+var _ pipeline.Sink[int] = (*CopySink[int])(nil)
+
+// NewCopySink returns a sink that appends to cfg.Table through client.
+func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error) {
+	switch {
+	case client == nil:
+		return nil, fmt.Errorf("%w: CopySink needs a client", ErrConfig)
+	case len(cfg.Table) == 0:
+		return nil, fmt.Errorf("%w: CopyConfig.Table is required", ErrConfig)
+	case len(cfg.Columns) == 0:
+		return nil, fmt.Errorf("%w: CopyConfig.Columns is required", ErrConfig)
+	case (cfg.Raw == nil) == (cfg.Values == nil):
+		return nil, fmt.Errorf("%w: CopyConfig needs exactly one of Raw and Values", ErrConfig)
+	}
+	cfg.CSV = cfg.CSV.withDefaults()
+	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1]}
+	if cfg.Raw != nil {
+		s.sql = csvCopySQL(cfg.Table, cfg.Columns, cfg.CSV)
+		if cfg.RawOf == nil {
+			s.cfg.RawOf = cfg.Raw
+		}
+	}
+	return s, nil
+}
+
+// csvCopySQL builds the COPY statement of the raw path. Identifiers are quoted by pgx;
+// the dialect's characters are SQL string literals.
+func csvCopySQL(table pgx.Identifier, cols []string, f CSVFormat) string {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER %s, QUOTE %s, ESCAPE %s, NULL %s)",
+		table.Sanitize(), strings.Join(quoted, ", "),
+		literal(string(f.Delimiter)), literal(string(f.Quote)), literal(string(f.Escape)), literal(f.Null))
+}
+
+// literal quotes s as a standard-conforming SQL string literal.
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// Write stores the batch; see [CopySink].
+func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline.WriteStats, error) {
+	pool, err := s.client.Pool("copy")
+	if err != nil {
+		return pipeline.WriteStats{}, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	defer conn.Release()
+	all := make([]int, len(b.Rows))
+	for i := range all {
+		all[i] = i
+	}
+	n, err := s.copy(ctx, conn.Conn(), b, all, true)
+	if err == nil {
+		return pipeline.WriteStats{Written: n}, nil
+	}
+	if _, ok := s.classify(err, b, all); !ok {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	return s.isolate(ctx, conn, b, all, err)
+}
+
+// copy sends the rows at idx in one COPY statement. whole says idx is the full batch, so
+// the raw path may send b.Raw as it is.
+func (s *CopySink[T]) copy(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], idx []int, whole bool) (int64, error) {
+	if s.cfg.Raw == nil {
+		src := &batchSource[T]{b: b, idx: idx, values: s.cfg.Values}
+		n, err := conn.CopyFrom(ctx, s.cfg.Table, s.cfg.Columns, src)
+		if src.bad != nil { // pgx does not wrap the source's error: report it ourselves
+			return n, src.bad
+		}
+		return n, err
+	}
+	data := b.Raw
+	if !whole || data == nil {
+		data = s.concat(b, idx)
+	}
+	tag, err := conn.PgConn().CopyFrom(ctx, bytesReader(data), s.sql)
+	return tag.RowsAffected(), err
+}
+
+// concat joins the raw bytes of the rows at idx, each ending in a newline.
+func (s *CopySink[T]) concat(b *pipeline.Batch[T], idx []int) []byte {
+	size := 0
+	for _, i := range idx {
+		size += len(s.cfg.Raw(b.Rows[i])) + 1
+	}
+	out := make([]byte, 0, size)
+	for _, i := range idx {
+		r := s.cfg.Raw(b.Rows[i])
+		out = append(out, r...)
+		if len(r) == 0 || r[len(r)-1] != '\n' {
+			out = append(out, '\n')
+		}
+	}
+	return out
+}
+
+// isolate stores the batch without its bad rows, in one transaction: it moves each row
+// the server refuses to the rejects and retries the rest. first is the error of the
+// attempt with all rows.
+func (s *CopySink[T]) isolate(ctx context.Context, conn *pgxpool.Conn, b *pipeline.Batch[T], all []int, first error) (pipeline.WriteStats, error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
+	iso := &isolator[T]{sink: s, tx: tx, b: b}
+	if err := iso.load(ctx, all, first); err != nil {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	if err := b.ReserveRejects(); err != nil {
+		return pipeline.WriteStats{}, fmt.Errorf("%w; first: %v", err, b.Rejects[0])
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	return pipeline.WriteStats{Written: iso.written}, nil
+}
+
+// isolator separates good rows from bad ones inside one transaction.
+type isolator[T any] struct {
+	sink    *CopySink[T]
+	tx      pgx.Tx
+	b       *pipeline.Batch[T]
+	written int64
+}
+
+// load stores rows, rejecting the ones the server refuses. known, when not nil, is the
+// error an identical attempt already got, so it is not sent again.
+func (iso *isolator[T]) load(ctx context.Context, rows []int, known error) error {
+	for len(rows) > 0 {
+		err := known
+		known = nil
+		if err == nil {
+			err = iso.attempt(ctx, rows)
+		}
+		if err == nil {
+			return nil
+		}
+		bad, ok := iso.sink.classify(err, iso.b, rows)
+		if !ok {
+			return err
+		}
+		if bad.at >= 0 {
+			iso.reject(rows[bad.at], bad)
+			// Rows before the bad one were accepted in that attempt: store them now.
+			if err := iso.load(ctx, rows[:bad.at], nil); err != nil {
+				return err
+			}
+			rows = rows[bad.at+1:]
+			continue
+		}
+		if len(rows) == 1 {
+			iso.reject(rows[0], bad)
+			return nil
+		}
+		// No usable line number: bisect.
+		mid := len(rows) / 2
+		if err := iso.load(ctx, rows[:mid], nil); err != nil {
+			return err
+		}
+		rows = rows[mid:]
+	}
+	return nil
+}
+
+// attempt copies rows inside a savepoint, rolling back to it on failure.
+func (iso *isolator[T]) attempt(ctx context.Context, rows []int) error {
+	sp, err := iso.tx.Begin(ctx) // a savepoint
+	if err != nil {
+		return err
+	}
+	n, err := iso.sink.copy(ctx, iso.tx.Conn(), iso.b, rows, false)
+	if err != nil {
+		if rerr := sp.Rollback(ctx); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return err
+	}
+	iso.written += n
+	return nil
+}
+
+// reject records row i of the batch as refused.
+func (iso *isolator[T]) reject(i int, bad badRow) {
+	var raw []byte
+	if iso.sink.cfg.RawOf != nil {
+		raw = iso.sink.cfg.RawOf(iso.b.Rows[i])
+	}
+	iso.b.Rejects = append(iso.b.Rejects, pipeline.Reject{
+		Pos: iso.b.PosAt(i), Raw: raw, SQLState: bad.sqlstate, Column: bad.column, Err: errors.New(bad.msg),
+	})
+}
