@@ -14,7 +14,7 @@ import (
 
 // badRow describes a row the target refused.
 type badRow struct {
-	at                      int // index into the rows sent, or -1 when unknown
+	at                    int // index into the rows sent, or -1 when unknown
 	sqlstate, column, msg string
 }
 
