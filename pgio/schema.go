@@ -1,0 +1,190 @@
+package pgio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// MaxIdentifierLen is PostgreSQL's identifier limit in bytes (NAMEDATALEN-1). Longer
+// names are refused rather than silently truncated, since two long names sharing a
+// 63-byte prefix would otherwise become the same column.
+const MaxIdentifierLen = 63
+
+// ErrIdentifier wraps every refused identifier.
+var ErrIdentifier = errors.New("pgio: invalid identifier")
+
+// CheckIdentifier returns an error when name cannot be used as exactly that identifier:
+// empty, longer than 63 bytes, not UTF-8, or holding a NUL byte. Anything else is
+// safe, because tmimport always quotes identifiers.
+func CheckIdentifier(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty name", ErrIdentifier)
+	case len(name) > MaxIdentifierLen:
+		return fmt.Errorf("%w: %q is %d bytes, longer than PostgreSQL's limit of %d", ErrIdentifier, name, len(name), MaxIdentifierLen)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%w: %q is not valid UTF-8", ErrIdentifier, name)
+	case strings.IndexByte(name, 0) >= 0:
+		return fmt.Errorf("%w: %q holds a NUL byte", ErrIdentifier, name)
+	}
+	return nil
+}
+
+// ParseTableName parses "[schema.]name" as written on a command line: unquoted parts are
+// folded to lower case like SQL does, double-quoted parts are taken as written (with ""
+// for a quote), so `"My Schema"."Tasks"` and `public.tasks` both work.
+func ParseTableName(s string) (pgx.Identifier, error) {
+	var parts []string
+	for rest := s; ; {
+		part, after, err := parseIdentPart(rest)
+		if err != nil {
+			return nil, fmt.Errorf("%w: table name %q: %v", ErrIdentifier, s, err)
+		}
+		if err := CheckIdentifier(part); err != nil {
+			return nil, fmt.Errorf("table name %q: %w", s, err)
+		}
+		parts = append(parts, part)
+		if after == "" {
+			break
+		}
+		if after[0] != '.' {
+			return nil, fmt.Errorf("%w: table name %q: unexpected %q", ErrIdentifier, s, after)
+		}
+		rest = after[1:]
+	}
+	if len(parts) > 2 {
+		return nil, fmt.Errorf("%w: table name %q has more than schema and name", ErrIdentifier, s)
+	}
+	return pgx.Identifier(parts), nil
+}
+
+// parseIdentPart reads one identifier from the start of s.
+func parseIdentPart(s string) (ident, rest string, err error) {
+	if !strings.HasPrefix(s, `"`) {
+		end := strings.IndexByte(s, '.')
+		if end < 0 {
+			end = len(s)
+		}
+		return strings.ToLower(s[:end]), s[end:], nil
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		if s[i] != '"' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '"' {
+			b.WriteByte('"')
+			i++
+			continue
+		}
+		return b.String(), s[i+1:], nil
+	}
+	return "", "", errors.New("unterminated quoted name")
+}
+
+// Column is a table column: its name and its type as PostgreSQL spells it
+// (format_type, for example "bigint" or "geometry(Polygon,4326)").
+type Column struct {
+	Name string
+	Type string
+}
+
+// TableColumns returns the table's columns in order, or (nil, nil) when the table does
+// not exist.
+func (c *Client) TableColumns(ctx context.Context, table pgx.Identifier) ([]Column, error) {
+	pool, err := c.Pool("table columns")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := pool.Query(ctx, `select a.attname, format_type(a.atttypid, a.atttypmod)
+		from pg_attribute a where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped
+		order by a.attnum`, table.Sanitize())
+	if err != nil {
+		return nil, c.scrub(fmt.Errorf("pgio: columns of %s: %w", table.Sanitize(), err))
+	}
+	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Column])
+	if err != nil {
+		return nil, c.scrub(fmt.Errorf("pgio: columns of %s: %w", table.Sanitize(), err))
+	}
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	return cols, nil
+}
+
+// CreateTable creates the schema (when named) and the table when they do not exist, with
+// the given columns and, when key is not empty, that primary key. It runs in one
+// transaction holding an advisory transaction lock derived from the table's name, so
+// importers started at once create it exactly once and never race (a session lock on a
+// pooled connection would outlive the import). created reports whether this call made
+// the table.
+func (c *Client) CreateTable(ctx context.Context, table pgx.Identifier, cols []Column, key []string) (created bool, err error) {
+	if len(cols) == 0 {
+		return false, fmt.Errorf("pgio: create %s: no columns", table.Sanitize())
+	}
+	for _, col := range cols {
+		if err := CheckIdentifier(col.Name); err != nil {
+			return false, fmt.Errorf("pgio: create %s: column: %w", table.Sanitize(), err)
+		}
+	}
+	err = c.InLockedTx(ctx, table, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, "select to_regclass($1) is not null", table.Sanitize()).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return nil
+		}
+		if len(table) == 2 {
+			if _, err := tx.Exec(ctx, "create schema if not exists "+pgx.Identifier{table[0]}.Sanitize()); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, createTableSQL(table, cols, key))
+		created = err == nil
+		return err
+	})
+	if err != nil {
+		return false, c.scrub(fmt.Errorf("pgio: create %s: %w", table.Sanitize(), err))
+	}
+	return created, nil
+}
+
+// createTableSQL spells CREATE TABLE. Types come from tmimport's inference or from the
+// user's --types flag, which is trusted like any SQL the operator types.
+func createTableSQL(table pgx.Identifier, cols []Column, key []string) string {
+	defs := make([]string, 0, len(cols)+1)
+	for _, col := range cols {
+		defs = append(defs, pgx.Identifier{col.Name}.Sanitize()+" "+col.Type)
+	}
+	if len(key) > 0 {
+		quoted := make([]string, len(key))
+		for i, k := range key {
+			quoted[i] = pgx.Identifier{k}.Sanitize()
+		}
+		defs = append(defs, "primary key ("+strings.Join(quoted, ", ")+")")
+	}
+	return "create table " + table.Sanitize() + " (" + strings.Join(defs, ", ") + ")"
+}
+
+// InLockedTx runs f in a transaction that first takes pg_advisory_xact_lock on a key
+// derived from table, so DDL for one table never runs twice at once. The lock ends with
+// the transaction.
+func (c *Client) InLockedTx(ctx context.Context, table pgx.Identifier, f func(pgx.Tx) error) error {
+	pool, err := c.Pool("ddl")
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock(hashtextextended($1, 0))", "tmimport ddl "+table.Sanitize()); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+}
