@@ -87,11 +87,8 @@ func copyContext(where, rel string, cols []string) (line int64, column string, o
 }
 
 // rowOfLine maps the server's line number in a COPY of rows back to an index into rows,
-// or -1. For binary COPY line N is the Nth row. For CSV the server counts one line per
-// row plus each line-end character inside quotes (copyfromparse.c, CopyReadLineText:
-// `in_quote && c == (eol_type == EOL_NL ? '\n' : '\r')`). Which character counts
-// depends on the stream's line-end style, unknown until the first row's end: inside the
-// first row only '\r' counts, after it '\n' for LF files and '\r' for CR/CRLF files.
+// or -1. For binary COPY line N is the Nth row; for the raw path CopyConfig.LineRow knows
+// the input format's counting rule.
 func (s *CopySink[T]) rowOfLine(b *pipeline.Batch[T], rows []int, line int64) int {
 	if s.cfg.Raw == nil {
 		if line >= 1 && line <= int64(len(rows)) {
@@ -99,47 +96,17 @@ func (s *CopySink[T]) rowOfLine(b *pipeline.Batch[T], rows []int, line int64) in
 		}
 		return -1
 	}
-	var eol byte // the line-end character the server counts inside quotes
-	cur := int64(0)
+	if s.cfg.LineRow == nil {
+		return -1
+	}
+	sent := make([]T, len(rows))
 	for k, i := range rows {
-		raw := s.cfg.Raw(b.Rows[i])
-		cur++
-		if k == 0 {
-			cur += quotedEOLs(raw, s.cfg.CSV, '\r') // style still unknown
-			eol = '\n'
-			if bytes.HasSuffix(raw, []byte("\r\n")) || bytes.HasSuffix(raw, []byte("\r")) {
-				eol = '\r'
-			}
-		} else {
-			cur += quotedEOLs(raw, s.cfg.CSV, eol)
-		}
-		if cur == line {
-			return k
-		}
-		if cur > line {
-			return -1
-		}
+		sent[k] = b.Rows[i]
+	}
+	if k, ok := s.cfg.LineRow(sent, line); ok && k >= 0 && k < len(rows) {
+		return k
 	}
 	return -1
-}
-
-// quotedEOLs counts eol bytes inside quoted sections of a CSV row, with PostgreSQL's
-// quote and escape rule.
-func quotedEOLs(raw []byte, f CSVFormat, eol byte) int64 {
-	var n int64
-	inQuote := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case inQuote && c == f.Escape && f.Escape != f.Quote && i+1 < len(raw) && (raw[i+1] == f.Quote || raw[i+1] == f.Escape):
-			i++ // an escaped quote or escape
-		case c == f.Quote:
-			inQuote = !inQuote
-		case inQuote && c == eol:
-			n++
-		}
-	}
-	return n
 }
 
 // batchSource feeds the rows at idx of a batch to pgx's binary CopyFrom.

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tmimport/tmimport/pipeline"
 )
@@ -50,25 +50,57 @@ type CopyConfig[T any] struct {
 	Raw func(row T) []byte
 	// CSV is the dialect of raw rows. Used with Raw.
 	CSV CSVFormat
+	// LineRow, on the raw path, maps the line number the server reports in a COPY
+	// error back to the index of the row in sent, the rows of that COPY stream in
+	// order. It encodes the input format's line counting (for CSV, csvsrc's
+	// Dialect.CopyLineRow). Without it, bad rows are found by bisection.
+	LineRow func(sent []T, line int64) (int, bool)
 	// Values selects the typed path (binary COPY): it appends the row's column values
 	// to dst and returns it. An error rejects the row.
 	Values func(row T, dst []any) ([]any, error)
 	// RawOf optionally gives a row's input bytes for reject records on the typed path.
 	RawOf func(row T) []byte
+	// Mode is how rows meet existing ones. Defaults to Append.
+	Mode Mode
+	// Key names the conflict key of Upsert and Ignore (a primary key or unique
+	// index of the table). Required for those modes.
+	Key []string
+	// Ledger, when set, records each committed batch in the batch's own transaction
+	// and skips batches an earlier run committed (exactly-once resume).
+	Ledger *Ledger
+	// Retries is how many times a batch is retried after a transient failure (lost
+	// connection, serialization failure, deadlock, too many connections, server
+	// shutdown). Defaults to 5; -1 disables retries.
+	Retries int
+	// RetryBase is the first backoff delay, doubled on each retry up to 10 s, with
+	// jitter. Defaults to 200 ms.
+	RetryBase time.Duration
 }
 
-// CopySink appends batches to a table with COPY. It implements [pipeline.Sink].
+// CopySink writes batches to a table with COPY. It implements [pipeline.Sink].
 //
-// Each batch is one COPY statement, so it is stored whole or not at all. When the
-// server refuses a row (a data or constraint error), the sink finds the offending rows
-// from the line number in the server's error (falling back to bisection), moves them to
-// the batch's rejects with SQLSTATE, column and message, and stores the rest in one
-// transaction, charging the rejects to the run's budget before it commits.
+// Each batch is one transaction, so it is stored whole or not at all. In Append mode the
+// rows are COPYed into the table; in Upsert and Ignore modes they are COPYed into a
+// staging table that lives only inside the batch's transaction, then moved with one
+// INSERT … SELECT … ON CONFLICT (see [Mode] for what wins).
+//
+// When the server refuses a row while it is COPYed (a data or constraint error), the
+// sink finds the offending rows from the line number in the server's error (falling
+// back to bisection), moves them to the batch's rejects with SQLSTATE, column and
+// message, and stores the rest, charging the rejects to the run's budget before it
+// commits.
+//
+// Transient failures are retried (CopyConfig.Retries). A failure while COMMIT was
+// under way leaves the outcome unknown: with a [Ledger] the sink looks the batch up and
+// either counts it done or retries it; without one it returns an [*OutcomeUnknownError]
+// and never retries blindly.
 type CopySink[T any] struct {
 	client *Client
 	cfg    CopyConfig[T]
-	sql    string // the raw path's COPY statement
-	rel    string // the table's name as the server prints it in COPY errors
+	target pgx.Identifier // the table written
+	sql    string         // the raw path's COPY statement (into the staging table for keyed modes)
+	rel    string         // the COPY table's name as the server prints it in COPY errors
+	upsert string         // keyed modes: moves the staging table into the target
 }
 
 var _ pipeline.Sink[int] = (*CopySink[int])(nil)
@@ -85,10 +117,27 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 	case (cfg.Raw == nil) == (cfg.Values == nil):
 		return nil, fmt.Errorf("%w: CopyConfig needs exactly one of Raw and Values", ErrConfig)
 	}
+	if err := cfg.Mode.check(cfg.Key); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Retries == 0:
+		cfg.Retries = RetriesDefault
+	case cfg.Retries < 0:
+		cfg.Retries = 0
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = 200 * time.Millisecond
+	}
 	cfg.CSV = cfg.CSV.withDefaults()
-	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1]}
+	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1], target: cfg.Table}
+	if cfg.Mode != Append {
+		s.rel = stageName
+		s.cfg.Table = pgx.Identifier{stageName}
+		s.upsert = upsertSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode)
+	}
 	if cfg.Raw != nil {
-		s.sql = csvCopySQL(cfg.Table, cfg.Columns, cfg.CSV)
+		s.sql = csvCopySQL(s.cfg.Table, cfg.Columns, cfg.CSV) // the staging table in keyed modes
 		if cfg.RawOf == nil {
 			s.cfg.RawOf = cfg.Raw
 		}
@@ -110,31 +159,6 @@ func csvCopySQL(table pgx.Identifier, cols []string, f CSVFormat) string {
 
 // literal quotes s as a standard-conforming SQL string literal.
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// Write stores the batch; see [CopySink].
-func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline.WriteStats, error) {
-	pool, err := s.client.Pool("copy")
-	if err != nil {
-		return pipeline.WriteStats{}, err
-	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return pipeline.WriteStats{}, s.client.scrub(err)
-	}
-	defer conn.Release()
-	all := make([]int, len(b.Rows))
-	for i := range all {
-		all[i] = i
-	}
-	n, err := s.copy(ctx, conn.Conn(), b, all, true)
-	if err == nil {
-		return pipeline.WriteStats{Written: n}, nil
-	}
-	if _, ok := s.classify(err, b, all); !ok {
-		return pipeline.WriteStats{}, s.client.scrub(err)
-	}
-	return s.isolate(ctx, conn, b, all, err)
-}
 
 // copy sends the rows at idx in one COPY statement. whole says idx is the full batch, so
 // the raw path may send b.Raw as it is.
@@ -170,28 +194,6 @@ func (s *CopySink[T]) concat(b *pipeline.Batch[T], idx []int) []byte {
 		}
 	}
 	return out
-}
-
-// isolate stores the batch without its bad rows, in one transaction: it moves each row
-// the server refuses to the rejects and retries the rest. first is the error of the
-// attempt with all rows.
-func (s *CopySink[T]) isolate(ctx context.Context, conn *pgxpool.Conn, b *pipeline.Batch[T], all []int, first error) (pipeline.WriteStats, error) {
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return pipeline.WriteStats{}, s.client.scrub(err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
-	iso := &isolator[T]{sink: s, tx: tx, b: b}
-	if err := iso.load(ctx, all, first); err != nil {
-		return pipeline.WriteStats{}, s.client.scrub(err)
-	}
-	if err := b.ReserveRejects(); err != nil {
-		return pipeline.WriteStats{}, fmt.Errorf("%w; first: %v", err, b.Rejects[0])
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return pipeline.WriteStats{}, s.client.scrub(err)
-	}
-	return pipeline.WriteStats{Written: iso.written}, nil
 }
 
 // isolator separates good rows from bad ones inside one transaction.

@@ -15,6 +15,7 @@ import (
 	"github.com/tmimport/tmimport/pgio"
 	"github.com/tmimport/tmimport/pgio/pgtest"
 	"github.com/tmimport/tmimport/pipeline"
+	"github.com/tmimport/tmimport/stages/csvsrc"
 )
 
 // connect returns a connected client on db, closed at cleanup.
@@ -44,6 +45,15 @@ var withLines = pipeline.StageFunc[rawRow](func(_ context.Context, b *pipeline.B
 
 func rawOf(r rawRow) []byte { return []byte(r.raw) }
 
+// lineRow applies PostgreSQL's CSV line counting through csvsrc.
+func lineRow(sent []rawRow, line int64) (int, bool) {
+	recs := make([]csvsrc.Record, len(sent))
+	for i, r := range sent {
+		recs[i].Raw = []byte(r.raw)
+	}
+	return csvsrc.Dialect{}.CopyLineRow(recs, line)
+}
+
 type collected struct {
 	mu      sync.Mutex
 	rejects []pipeline.Reject
@@ -59,9 +69,13 @@ func (c *collected) add(r pipeline.Reject) error {
 
 // runCopy loads rows into table through a raw-path CopySink and returns the summary,
 // the rejects and the error.
-func runCopy(t *testing.T, c *pgio.Client, table pgx.Identifier, cols []string, rows []rawRow, workers, batch int, maxRejects int64) (pipeline.Summary, []pipeline.Reject, error) {
+func runCopy(t *testing.T, c *pgio.Client, table pgx.Identifier, cols []string, rows []rawRow, workers, batch int, maxRejects int64, bisect bool) (pipeline.Summary, []pipeline.Reject, error) {
 	t.Helper()
-	sink, err := pgio.NewCopySink(c, pgio.CopyConfig[rawRow]{Table: table, Columns: cols, Raw: rawOf})
+	cfg := pgio.CopyConfig[rawRow]{Table: table, Columns: cols, Raw: rawOf, LineRow: lineRow}
+	if bisect {
+		cfg.LineRow = nil
+	}
+	sink, err := pgio.NewCopySink(c, cfg)
 	require.NoError(t, err)
 	var rj collected
 	p, err := pipeline.New(pipeline.Config[rawRow]{
@@ -106,35 +120,37 @@ func TestCopySinkIsolatesBadRowsAtTheirOriginalLines(t *testing.T) {
 	db := pgtest.Start(t)
 	c := connect(t, db)
 	bad := map[int]string{0: "x0,first row bad", 5: "5,too,many", 17: "17", 18: "notanint,x", 41: "41,\"unterminated but closed\"\"\"", 99: ",null id violates not null"}
-	for _, crlf := range []bool{false, true} {
-		for _, workers := range []int{1, 3} {
-			t.Run(fmt.Sprintf("crlf=%v workers=%d", crlf, workers), func(t *testing.T) {
-				table := fmt.Sprintf("t_%v_%d", crlf, workers)
-				_, err := db.Pool.Exec(context.Background(), fmt.Sprintf("create table %s (id int not null, s text)", table))
-				require.NoError(t, err)
-				rows := csvRows(100, crlf, bad)
-				sum, rejects, err := runCopy(t, c, pgx.Identifier{table}, []string{"id", "s"}, rows, workers, 13, -1)
-				require.NoError(t, err)
-				wantBad := []int{0, 5, 17, 18, 99}
-				for _, r := range rejects {
-					t.Logf("reject %v raw=%q", r, r.Raw)
-				}
-				require.EqualValues(t, 100-len(wantBad), sum.Written)
-				require.Len(t, rejects, len(wantBad))
-				for k, i := range wantBad {
-					r := rejects[k]
-					require.Equal(t, rows[i].line, r.Pos.Line, "reject %d: %v", k, r)
-					require.Equal(t, rows[i].raw, string(r.Raw))
-					require.NotEmpty(t, r.SQLState)
-					require.Equal(t, "input.csv", r.Source)
-				}
-				require.Equal(t, "22P02", rejects[0].SQLState)
-				require.Equal(t, "id", rejects[0].Column)
-				require.Equal(t, "23502", rejects[4].SQLState)
-				var n int
-				require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from "+table).Scan(&n))
-				require.EqualValues(t, 95, n)
-			})
+	for _, bisect := range []bool{false, true} {
+		for _, crlf := range []bool{false, true} {
+			for _, workers := range []int{1, 3} {
+				t.Run(fmt.Sprintf("bisect=%v crlf=%v workers=%d", bisect, crlf, workers), func(t *testing.T) {
+					table := fmt.Sprintf("t_%v_%v_%d", bisect, crlf, workers)
+					_, err := db.Pool.Exec(context.Background(), fmt.Sprintf("create table %s (id int not null, s text)", table))
+					require.NoError(t, err)
+					rows := csvRows(100, crlf, bad)
+					sum, rejects, err := runCopy(t, c, pgx.Identifier{table}, []string{"id", "s"}, rows, workers, 13, -1, bisect)
+					require.NoError(t, err)
+					wantBad := []int{0, 5, 17, 18, 99}
+					for _, r := range rejects {
+						t.Logf("reject %v raw=%q", r, r.Raw)
+					}
+					require.EqualValues(t, 100-len(wantBad), sum.Written)
+					require.Len(t, rejects, len(wantBad))
+					for k, i := range wantBad {
+						r := rejects[k]
+						require.Equal(t, rows[i].line, r.Pos.Line, "reject %d: %v", k, r)
+						require.Equal(t, rows[i].raw, string(r.Raw))
+						require.NotEmpty(t, r.SQLState)
+						require.Equal(t, "input.csv", r.Source)
+					}
+					require.Equal(t, "22P02", rejects[0].SQLState)
+					require.Equal(t, "id", rejects[0].Column)
+					require.Equal(t, "23502", rejects[4].SQLState)
+					var n int
+					require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from "+table).Scan(&n))
+					require.EqualValues(t, 95, n)
+				})
+			}
 		}
 	}
 }
@@ -146,7 +162,7 @@ func TestCopySinkRejectBudgetRollsBackTheBatch(t *testing.T) {
 	_, err := db.Pool.Exec(context.Background(), "create table budget (id int, s text)")
 	require.NoError(t, err)
 	rows := csvRows(40, false, map[int]string{25: "bad,row"})
-	_, rejects, err := runCopy(t, c, pgx.Identifier{"budget"}, []string{"id", "s"}, rows, 1, 10, 0)
+	_, rejects, err := runCopy(t, c, pgx.Identifier{"budget"}, []string{"id", "s"}, rows, 1, 10, 0, false)
 	require.ErrorIs(t, err, pipeline.ErrRejectBudget)
 	require.ErrorContains(t, err, fmt.Sprintf("line %d column id", rows[25].line))
 	require.Empty(t, rejects, "rejects of a rolled-back batch are not reported")
@@ -169,7 +185,7 @@ func TestCopySinkTypedPathRejectsValuesErrors(t *testing.T) {
 	for i := range rows {
 		rows[i] = row{int64(i), fmt.Sprintf("n%d", i)}
 	}
-	rows[500].id = 499 // duplicate key: refused by the server
+	rows[450].id = 449 // duplicate key in the same batch: the later row is refused
 	sink, err := pgio.NewCopySink(c, pgio.CopyConfig[row]{
 		Table: pgx.Identifier{"Typed \"T\""}, Columns: []string{"id", `weird " col`},
 		Values: func(r row, dst []any) ([]any, error) {
@@ -188,7 +204,7 @@ func TestCopySinkTypedPathRejectsValuesErrors(t *testing.T) {
 	require.EqualValues(t, 998, sum.Written)
 	require.Len(t, rj.rejects, 2)
 	slices.SortFunc(rj.rejects, func(a, b pipeline.Reject) int { return int(a.Pos.Index - b.Pos.Index) })
-	require.EqualValues(t, 500, rj.rejects[0].Pos.Index)
+	require.EqualValues(t, 450, rj.rejects[0].Pos.Index)
 	require.Equal(t, "23505", rj.rejects[0].SQLState)
 	require.EqualValues(t, 777, rj.rejects[1].Pos.Index)
 	require.ErrorContains(t, rj.rejects[1].Err, "unlucky id")

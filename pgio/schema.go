@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // MaxIdentifierLen is PostgreSQL's identifier limit in bytes (NAMEDATALEN-1). Longer
@@ -176,15 +177,58 @@ func createTableSQL(table pgx.Identifier, cols []Column, key []string) string {
 // InLockedTx runs f in a transaction that first takes pg_advisory_xact_lock on a key
 // derived from table, so DDL for one table never runs twice at once. The lock ends with
 // the transaction.
+//
+// A transaction that waited for the lock may still hold catalog caches from before the
+// other importer's DDL committed (PostgreSQL processes catalog invalidations at
+// transaction start and on relation locks, not on advisory locks), so a check such as
+// to_regclass can miss the new table. When f then fails on a duplicate object, the
+// whole transaction is run once more; starting anew, it sees the committed DDL.
 func (c *Client) InLockedTx(ctx context.Context, table pgx.Identifier, f func(pgx.Tx) error) error {
 	pool, err := c.Pool("ddl")
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock(hashtextextended($1, 0))", "tmimport ddl "+table.Sanitize()); err != nil {
-			return err
+	for attempt := 0; ; attempt++ {
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock(hashtextextended($1, 0))", "tmimport ddl "+table.Sanitize()); err != nil {
+				return err
+			}
+			return f(tx)
+		})
+		var pgErr *pgconn.PgError
+		if attempt == 0 && errors.As(err, &pgErr) && duplicateObject(pgErr.Code) {
+			continue
 		}
-		return f(tx)
-	})
+		return err
+	}
+}
+
+// duplicateObject reports SQLSTATEs of DDL that met an object created concurrently.
+func duplicateObject(code string) bool {
+	switch code {
+	case "42P07", "42P06", "42710", "23505", "3F000":
+		return true
+	}
+	return false
+}
+
+// PrimaryKey returns the table's primary key columns in key order, or nil when it has
+// none (or the table does not exist).
+func (c *Client) PrimaryKey(ctx context.Context, table pgx.Identifier) ([]string, error) {
+	pool, err := c.Pool("primary key")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := pool.Query(ctx, `select a.attname from pg_index i
+		cross join lateral unnest(i.indkey) with ordinality k(attnum, n)
+		join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+		where i.indrelid = to_regclass($1) and i.indisprimary order by k.n`, table.Sanitize())
+	if err != nil {
+		return nil, c.scrub(err)
+	}
+	key, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if len(key) == 0 {
+		return nil, c.scrub(err)
+	}
+	return key, c.scrub(err)
 }

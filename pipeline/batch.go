@@ -22,6 +22,10 @@ type Batch[T any] struct {
 	Chunk int
 	// Seq is the 0-based sequence number of the batch inside its chunk.
 	Seq int
+	// Partition is the worker's partition under key affinity (Config.Partition), or -1.
+	// Chunk, Seq and Partition together identify a batch across runs with the same
+	// input and settings.
+	Partition int
 	// Rows are the batch's records.
 	Rows []T
 	// Pos holds the position of each row (Pos[i] belongs to Rows[i]), or is nil when
@@ -128,4 +132,21 @@ func (b *Batch[T]) ReserveRejects() error {
 		return nil
 	}
 	return b.budget.take(int64(n))
+}
+
+// DropRejects removes the rejects from index from on, refunding those already charged
+// to the budget. A sink that retries a batch uses it to forget what a failed attempt
+// rejected.
+func (b *Batch[T]) DropRejects(from int) {
+	if from >= len(b.Rejects) {
+		return
+	}
+	if b.reserved > from {
+		if b.budget != nil {
+			b.budget.used.Add(-int64(b.reserved - from))
+		}
+		b.reserved = from
+	}
+	clear(b.Rejects[from:])
+	b.Rejects = b.Rejects[:from]
 }

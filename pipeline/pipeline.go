@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/sourcegraph/conc/panics"
-	"github.com/sourcegraph/conc/stream"
+	"github.com/sourcegraph/conc/pool"
 )
 
 // Defaults for [Config] fields left zero.
@@ -69,6 +69,15 @@ type Config[T any] struct {
 	// OnProgress receives a running total after each batch, in completion order, one
 	// call at a time. It must be quick. Optional.
 	OnProgress func(Progress)
+	// Partition, when set, gives each row's partition key (a hash of its conflict key),
+	// and switches to key affinity: worker w writes exactly the rows with
+	// Partition(row) % Workers == w, in input order, so one key is only ever written by
+	// one worker and later rows of a key are written after earlier ones (what upserts
+	// need to be deterministic and free of deadlocks). Every worker then reads the
+	// whole input, chunk after chunk, keeping its own rows, so the source must be
+	// readable more than once (a file, not stdin: use one worker for those), and batches
+	// hold about BatchRows rows after filtering. Partition runs before the stages.
+	Partition func(row T) uint64
 }
 
 // WithDefaults returns a copy of c with zero fields set to their defaults.
@@ -133,6 +142,12 @@ type run[T any] struct {
 
 	mu       sync.Mutex // serialises OnReject and OnProgress, guards progress
 	progress Progress
+
+	order *order
+	sum   Summary // written by emit, under order's lock, and by Run
+
+	errMu sync.Mutex
+	errs  []error
 }
 
 // Run reads every chunk of the source, runs each batch through the stages and writes
@@ -147,52 +162,47 @@ func (p *Pipeline[T]) Run(ctx context.Context) (Summary, error) {
 	if p.ran.Swap(true) {
 		return Summary{}, ErrRan
 	}
-	r := &run[T]{Pipeline: p, start: time.Now()}
+	r := &run[T]{Pipeline: p, start: time.Now(), sum: Summary{Workers: p.cfg.Workers}}
 	r.budget.limit = p.cfg.MaxRejects
+	r.order = newOrder(r.emit)
 	ctx, r.cancel = context.WithCancelCause(ctx)
 	defer r.cancel(nil)
 
-	sum := Summary{Workers: p.cfg.Workers}
-	var errs []error // touched only by stream callbacks and, after Wait, by Run
-	s := stream.New().WithMaxGoroutines(p.cfg.Workers)
+	if p.cfg.Partition != nil {
+		r.partitioned(ctx)
+		r.sum.Duration = time.Since(r.start)
+		return r.sum, r.result(ctx)
+	}
+	// Each worker owns one chunk at a time; Go blocks while all are busy, which keeps
+	// an unsized source from reading ahead.
+	workers := pool.New().WithMaxGoroutines(p.cfg.Workers)
 	for chunk, err := range p.cfg.Source.Chunks(ctx, p.cfg.Workers) {
 		if err != nil {
-			cerr := &ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err}
-			r.fail(cerr)
-			s.Go(func() stream.Callback { return func() { errs = append(errs, cerr) } })
+			r.failed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
 			break
 		}
 		if ctx.Err() != nil {
 			_ = chunk.Close()
 			break
 		}
-		sum.Chunks++
-		s.Go(func() stream.Callback {
-			results, err := r.chunk(ctx, chunk)
-			if err != nil {
-				r.fail(err)
+		r.sum.Chunks++
+		workers.Go(func() {
+			if err := r.chunk(ctx, chunk, -1); err != nil {
+				r.failed(err)
 			}
-			return func() {
-				for i := range results {
-					sum.add(&results[i])
-					if cerr := r.deliver(results[i]); cerr != nil {
-						err = errors.Join(err, cerr)
-						r.fail(cerr)
-					}
-				}
-				if err != nil {
-					errs = append(errs, err)
-				}
-			}
+			r.order.finish(chunk.Info().Seq)
 		})
 	}
-	s.Wait()
-	sum.Duration = time.Since(r.start)
-	return sum, r.result(ctx, errs)
+	workers.Wait()
+	r.sum.Duration = time.Since(r.start)
+	return r.sum, r.result(ctx)
 }
 
-// fail cancels the run under the fail-fast policy.
-func (r *run[T]) fail(err error) {
+// failed records a failure and, under the fail-fast policy, cancels the run.
+func (r *run[T]) failed(err error) {
+	r.errMu.Lock()
+	r.errs = append(r.errs, err)
+	r.errMu.Unlock()
 	if r.cfg.ErrorPolicy == FailFast {
 		r.cancel(err)
 	}
@@ -200,15 +210,24 @@ func (r *run[T]) fail(err error) {
 
 // result picks Run's error: under fail-fast the first failure (the ctx cause), else the
 // joined batch errors; a cancellation from outside comes back as its cause.
-func (r *run[T]) result(ctx context.Context, errs []error) error {
+func (r *run[T]) result(ctx context.Context) error {
 	cause := context.Cause(ctx)
 	if r.cfg.ErrorPolicy == FailFast && cause != nil {
 		return cause
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if len(r.errs) > 0 {
+		return errors.Join(append(r.errs, cause)...) // Join drops a nil cause
 	}
 	return cause
+}
+
+// emit adds a result to the summary and hands it to OnResult, in input order (called
+// by order with its lock held).
+func (r *run[T]) emit(res Result) {
+	r.sum.add(&res)
+	if err := r.deliver(res); err != nil {
+		r.failed(err)
+	}
 }
 
 // deliver hands one result to OnResult, turning a panic into an error.
@@ -225,40 +244,47 @@ func (r *run[T]) deliver(res Result) (err error) {
 	return nil
 }
 
-// chunk processes one chunk batch by batch and returns the results of the batches it
-// finished. It always closes the chunk.
-func (r *run[T]) chunk(ctx context.Context, c Chunk[T]) (results []Result, err error) {
+// chunk processes one chunk batch by batch, handing each batch's result to the order.
+// Under fail-fast it stops at the first failed batch, which is not reported (nothing of
+// it was written). It always closes the chunk. part is the worker's partition under key
+// affinity, or -1.
+func (r *run[T]) chunk(ctx context.Context, c Chunk[T], part int) (err error) {
 	info := c.Info()
 	defer func() {
 		if cerr := c.Close(); cerr != nil && err == nil {
 			err = &ChunkError{Chunk: info.Seq, Batch: -1, Stage: "source", Err: fmt.Errorf("close: %w", cerr)}
 		}
 	}()
-	b := &Batch[T]{Chunk: info.Seq, budget: &r.budget}
+	b := &Batch[T]{Chunk: info.Seq, Partition: part, budget: &r.budget}
 	lim := Limits{Rows: r.cfg.BatchRows, Bytes: r.cfg.BatchBytes}
-	var errs []error
+	if part >= 0 { // read enough to keep about BatchRows rows after filtering
+		lim.Rows *= r.cfg.Workers
+		lim.Bytes *= int64(r.cfg.Workers)
+	}
 	for seq := 0; ; seq++ {
 		if ctx.Err() != nil {
-			return results, errors.Join(append(errs, context.Cause(ctx))...)
+			return nil // the cause is reported once, by Run
 		}
 		b.Reset()
 		b.Seq = seq
-		res, done, err := r.batch(ctx, c, b, lim)
+		res, done, err := r.batch(ctx, c, b, lim, part)
 		if done {
-			return results, errors.Join(errs...)
+			return nil
 		}
 		if err != nil && r.cfg.ErrorPolicy == FailFast {
-			return results, err
+			return err
+		}
+		if err != nil {
+			r.failed(err)
 		}
 		res.Err = err
-		errs = append(errs, err)
-		results = append(results, res)
 		r.report(res)
+		r.order.add(res)
 	}
 }
 
 // batch reads, transforms and writes one batch. done reports the end of the chunk.
-func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits) (res Result, done bool, err error) {
+func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits, part int) (res Result, done bool, err error) {
 	t0 := time.Now()
 	stage := "source"
 	defer func() {
@@ -277,6 +303,9 @@ func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits)
 	res.Read = b.Read
 	if res.Read == 0 {
 		res.Read = int64(len(b.Rows) + len(b.Rejects))
+	}
+	if part >= 0 {
+		res.Read = r.keepPartition(b, part)
 	}
 	stage = "stage"
 	rows, rejects := len(b.Rows), len(b.Rejects)
@@ -304,9 +333,51 @@ func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits)
 	return res, false, r.rejects(b)
 }
 
+// keepPartition drops the rows of other partitions and returns the records read for
+// this one. The source's own rejects are kept by partition 0 only, so each is reported
+// once; bytes are counted by partition 0 only too.
+func (r *run[T]) keepPartition(b *Batch[T], part int) int64 {
+	w := uint64(r.cfg.Workers)
+	b.Keep(func(_ int, row T) bool { return r.cfg.Partition(row)%w == uint64(part) })
+	kept := len(b.Rows)
+	if part != 0 {
+		clear(b.Rejects)
+		b.Rejects = b.Rejects[:0]
+		b.Bytes = 0
+	}
+	return int64(kept + len(b.Rejects))
+}
+
+// partitioned runs the workers under key affinity: worker w reads every chunk, in
+// order, and writes its partition of the rows.
+func (r *run[T]) partitioned(ctx context.Context) {
+	workers := pool.New().WithMaxGoroutines(r.cfg.Workers)
+	r.sum.Chunks = int64(r.cfg.Workers)
+	for part := range r.cfg.Workers {
+		workers.Go(func() {
+			defer r.order.finish(part)
+			for chunk, err := range r.cfg.Source.Chunks(ctx, r.cfg.Workers) {
+				if err != nil {
+					r.failed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
+					return
+				}
+				if ctx.Err() != nil {
+					_ = chunk.Close()
+					return
+				}
+				if err := r.chunk(ctx, chunk, part); err != nil {
+					r.failed(err)
+					return
+				}
+			}
+		})
+	}
+	workers.Wait()
+}
+
 // resultOf fills the identity and positions of a batch result.
 func (r *run[T]) resultOf(b *Batch[T], res Result, d time.Duration) Result {
-	res.Chunk, res.Batch, res.Bytes, res.Duration = b.Chunk, b.Seq, b.Bytes, d
+	res.Chunk, res.Batch, res.Partition, res.Bytes, res.Duration = b.Chunk, b.Seq, b.Partition, b.Bytes, d
 	if len(b.Pos) > 0 {
 		res.First, res.Last = b.Pos[0], b.Pos[len(b.Pos)-1]
 	}

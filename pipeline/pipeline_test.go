@@ -386,3 +386,116 @@ func TestSplit(t *testing.T) {
 		require.Equal(t, tc.want, pipeline.Split(tc.size, tc.n), tc.name)
 	}
 }
+
+// TestRunDeliversResultsWhileTheChunkRuns checks that a batch's result is delivered as
+// soon as input order allows, not when its chunk ends: the sink holds batch 2 until the
+// result of batch 0 of the same chunk has arrived.
+func TestRunDeliversResultsWhileTheChunkRuns(t *testing.T) {
+	t.Parallel()
+	seen := make(chan struct{})
+	var once sync.Once
+	sink := &memSink{fail: func(b *pipeline.Batch[int]) error {
+		if b.Seq == 2 {
+			select {
+			case <-seen:
+			case <-time.After(10 * time.Second):
+				return errors.New("result of batch 0 not delivered while the chunk runs")
+			}
+		}
+		return nil
+	}}
+	p, err := pipeline.New(pipeline.Config[int]{Source: pipeline.SliceSource(seq(50)), Sink: sink, Workers: 1, BatchRows: 10,
+		OnResult: func(r pipeline.Result) error {
+			if r.Batch == 0 {
+				once.Do(func() { close(seen) })
+			}
+			return nil
+		}})
+	require.NoError(t, err)
+	_, err = p.Run(context.Background())
+	require.NoError(t, err)
+}
+
+func TestOrderHoldsLaterChunksUntilEarlierOnesFinish(t *testing.T) {
+	t.Parallel()
+	// Chunk 1 finishes long before chunk 0: its results must still come after chunk 0's.
+	var got []int
+	var mu sync.Mutex
+	gate := make(chan struct{})
+	sink := &memSink{fail: func(b *pipeline.Batch[int]) error {
+		if b.Chunk == 0 && b.Seq == 1 {
+			<-gate
+		}
+		return nil
+	}}
+	p, err := pipeline.New(pipeline.Config[int]{Source: pipeline.SliceSource(seq(40)), Sink: sink, Workers: 2, BatchRows: 5,
+		OnProgress: func(pr pipeline.Progress) {
+			if pr.Last.Chunk == 1 && pr.Last.Batch == 3 {
+				close(gate) // chunk 1 is done: let chunk 0 go on
+			}
+		},
+		OnResult: func(r pipeline.Result) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, int(r.First.Index))
+			return nil
+		}})
+	require.NoError(t, err)
+	_, err = p.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 5, 10, 15, 20, 25, 30, 35}, got)
+}
+
+func TestRunPartitionedWritesEachKeyFromOneWorkerInInputOrder(t *testing.T) {
+	t.Parallel()
+	for _, workers := range []int{1, 2, 5} {
+		t.Run(fmt.Sprint(workers), func(t *testing.T) {
+			t.Parallel()
+			// Rows are keys 0..99 repeated; the value is the input index.
+			type row struct{ key, idx int }
+			rows := make([]row, 3000)
+			for i := range rows {
+				rows[i] = row{key: (i * 7) % 100, idx: i}
+			}
+			var mu sync.Mutex
+			writtenBy := map[int]int{} // key -> partition
+			lastIdx := map[int]int{}   // key -> last index written
+			count := 0
+			sink := pipeline.SinkFunc[row](func(_ context.Context, b *pipeline.Batch[row]) (pipeline.WriteStats, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, r := range b.Rows {
+					if p, ok := writtenBy[r.key]; ok && p != b.Partition {
+						return pipeline.WriteStats{}, fmt.Errorf("key %d written by partitions %d and %d", r.key, p, b.Partition)
+					}
+					writtenBy[r.key] = b.Partition
+					if last, ok := lastIdx[r.key]; ok && last > r.idx {
+						return pipeline.WriteStats{}, fmt.Errorf("key %d: index %d written after %d", r.key, r.idx, last)
+					}
+					lastIdx[r.key] = r.idx
+					count++
+				}
+				return pipeline.WriteStats{Written: int64(len(b.Rows))}, nil
+			})
+			var results []pipeline.Result
+			p, err := pipeline.New(pipeline.Config[row]{Source: pipeline.SliceSource(rows), Sink: sink, Workers: workers, BatchRows: 64,
+				Partition: func(r row) uint64 { return uint64(r.key) * 0x9e3779b97f4a7c15 },
+				OnResult:  func(r pipeline.Result) error { results = append(results, r); return nil }})
+			require.NoError(t, err)
+			sum, err := p.Run(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, len(rows), count)
+			require.EqualValues(t, len(rows), sum.Written)
+			require.EqualValues(t, len(rows), sum.Read)
+			// Results come partition by partition, each in input order.
+			prev := pipeline.Result{Partition: -1}
+			for _, r := range results {
+				require.GreaterOrEqual(t, r.Partition, prev.Partition)
+				if r.Partition == prev.Partition {
+					require.Greater(t, r.First.Index, prev.Last.Index)
+				}
+				prev = r
+			}
+		})
+	}
+}

@@ -8,6 +8,8 @@ import "time"
 type Result struct {
 	// Chunk and Batch identify the batch.
 	Chunk, Batch int
+	// Partition is the batch's partition under key affinity, or -1.
+	Partition int
 	// First and Last locate the batch's first and last record, when known.
 	First, Last Pos
 	// Read counts the records read, including rejected ones.

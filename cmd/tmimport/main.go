@@ -6,10 +6,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -18,9 +21,31 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startProfile(os.Getenv("TMIMPORT_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// startProfile writes a CPU profile to path (from TMIMPORT_CPUPROFILE) when it is set,
+// for `go tool pprof`. It returns the function that ends it.
+func startProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tmimport: TMIMPORT_CPUPROFILE:", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
 
 // Exit codes (DESIGN.md §5).
@@ -31,7 +56,24 @@ const (
 	exitRejects = 3 // finished, with rejected records within the budget
 )
 
-var _ = exitRejects // used by the import commands
+// exitCode prints err and maps it to the process exit code.
+func exitCode(err error, cmd string, stderr io.Writer) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errRejected):
+		return exitRejects
+	case errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "tmimport %s: %v\nRun 'tmimport %s -h' for its flags.\n", cmd, err, cmd)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "tmimport %s: error: %v\n", cmd, err)
+		return exitFailure
+	}
+}
 
 // run executes one command and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -46,6 +88,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
+	case "csv":
+		return exitCode(runCSV(ctx, args[1:], stdout, stderr), args[0], stderr)
+	case "ledger":
+		return exitCode(runLedger(ctx, args[1:], stdout, stderr), args[0], stderr)
 	default:
 		fmt.Fprintf(stderr, "tmimport: unknown command %q\n\n", args[0])
 		usage(stderr)
@@ -57,7 +103,15 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `tmimport: chunked, concurrent imports into PostgreSQL/PostGIS
 
 Usage:
+  tmimport csv --to DSN --table [schema.]name [flags] FILE|-
+  tmimport ledger list|forget --to DSN [IMPORT_ID]
   tmimport version
   tmimport help
+
+Common flags: --mode append|upsert|ignore  --key col[,col]  --create  --import-id ID
+  --workers N  --batch-rows N  --retries N  --rejects FILE  --max-rejects N
+  --progress auto|bar|log|none  --report text|json  -q  -v
+Run 'tmimport COMMAND -h' for a command's flags. Exit codes: 0 success, 1 failure,
+2 usage error, 3 finished with rejected records within --max-rejects.
 `)
 }

@@ -90,7 +90,11 @@ var shared server
 // Main runs the package's tests, terminates the container pgtest started, if any, and
 // then checks with goleak that no goroutine was leaked (pass goleak options, such as
 // goleak.IgnoreCurrent(), to tune it). Call it from TestMain; it calls os.Exit.
-func Main(m *testing.M, leakOpts ...goleak.Option) {
+func Main(m *testing.M, leakOpts ...goleak.Option) { os.Exit(Run(m, leakOpts...)) }
+
+// Run is [Main] without the os.Exit: it returns the exit code, for a TestMain that has
+// more to clean up.
+func Run(m *testing.M, leakOpts ...goleak.Option) int {
 	code := m.Run()
 	if err := Shutdown(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
@@ -102,7 +106,7 @@ func Main(m *testing.M, leakOpts ...goleak.Option) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // Shutdown terminates the container pgtest started, if any. [Main] calls it; call it

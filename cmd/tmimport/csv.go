@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pipeline"
+	"github.com/tmimport/tmimport/stages/csvsrc"
+)
+
+// csvFlags are the flags of `tmimport csv` beyond the common ones.
+type csvFlags struct {
+	common
+	delimiter, quote, escape, null string
+	noHeader                       bool
+	columns, types                 string
+	sample                         int
+}
+
+// runCSV implements `tmimport csv`.
+func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f csvFlags
+	fs := flag.NewFlagSet("csv", flag.ContinueOnError)
+	f.register(fs)
+	fs.StringVar(&f.delimiter, "delimiter", ",", "field delimiter (one character; \\t or tab for tab)")
+	fs.StringVar(&f.quote, "quote", `"`, "quote character")
+	fs.StringVar(&f.escape, "escape", "", "escape character inside quotes (default: the quote character)")
+	fs.StringVar(&f.null, "null", "", "text of an unquoted NULL field (default: the empty string)")
+	fs.BoolVar(&f.noHeader, "no-header", false, "the input has no header row (then give --columns, or the table's columns are used in order)")
+	fs.StringVar(&f.columns, "columns", "", "comma-separated column names of the input's fields (instead of the header)")
+	fs.StringVar(&f.types, "types", "", "with --create: explicit column types, col=type,... (others are inferred)")
+	fs.IntVar(&f.sample, "sample", 1000, "with --create: rows sampled to infer column types")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("csv needs exactly one input FILE (or - for stdin), got %d", len(pos))
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	dialect, err := f.dialect()
+	if err != nil {
+		return err
+	}
+	table, err := pgio.ParseTableName(f.table)
+	if err != nil {
+		return usagef("--table: %v", err)
+	}
+	types, err := parseTypes(f.types)
+	if err != nil {
+		return err
+	}
+	mode, err := pgio.ParseMode(f.mode)
+	if err != nil {
+		return usagef("--mode: %v", err)
+	}
+	keyed := mode != pgio.Append
+	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	size := fileSize(pos[0])
+	if f.importID != "" && size == 0 {
+		return usagef("--import-id needs a regular file as input (a resumed import must be able to check that its input did not change)")
+	}
+	client, err := connect(ctx, f.to, f.workers)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	cols, err := csvColumns(ctx, client, src, table, &f, types)
+	if err != nil {
+		return err
+	}
+	cfg := pgio.CopyConfig[csvsrc.Record]{
+		Table: table, Columns: cols, Raw: recordRaw, Mode: mode, Retries: f.retries,
+		CSV:     pgio.CSVFormat{Delimiter: dialect.Delimiter, Quote: dialect.Quote, Escape: dialect.Escape, Null: dialect.Null},
+		LineRow: dialect.CopyLineRow,
+	}
+	var partition func(csvsrc.Record) uint64
+	if keyed {
+		if cfg.Key, err = resolveKey(ctx, client, table, f.key); err != nil {
+			return err
+		}
+		idx, err := keyIndexes(cols, cfg.Key)
+		if err != nil {
+			return err
+		}
+		partition = func(r csvsrc.Record) uint64 { return hashFields(r.Fields, idx) }
+		if size == 0 && f.workers > 1 { // key affinity reads the input once per worker
+			fmt.Fprintf(stderr, "tmimport csv: %s is a stream: --mode %s uses 1 worker (give a file to use more)\n", src.Name(), mode)
+			f.workers = 1
+		}
+	}
+	if f.importID != "" {
+		fp, err := fingerprint(pos[0], table, mode, cfg.Key, &f.common)
+		if err != nil {
+			return err
+		}
+		if cfg.Ledger, err = client.OpenLedger(ctx, f.importID, fp); err != nil {
+			return err
+		}
+	}
+	sink, err := pgio.NewCopySink(client, cfg)
+	if err != nil {
+		return err
+	}
+	return runImport(ctx, importJob[csvsrc.Record]{
+		command: "csv", table: table, flags: &f.common, name: src.Name(), size: size,
+		source: src, sink: sink, partition: partition, ledger: cfg.Ledger, stdout: stdout, stderr: stderr,
+	})
+}
+
+func recordRaw(r csvsrc.Record) []byte { return r.Raw }
+
+// dialect builds the CSV dialect from the flags.
+func (f *csvFlags) dialect() (csvsrc.Dialect, error) {
+	var d csvsrc.Dialect
+	var err error
+	if d.Delimiter, err = byteFlag("delimiter", f.delimiter); err != nil {
+		return d, err
+	}
+	if d.Quote, err = byteFlag("quote", f.quote); err != nil {
+		return d, err
+	}
+	if d.Escape, err = byteFlag("escape", f.escape); err != nil {
+		return d, err
+	}
+	d.Null = f.null
+	return d.WithDefaults(), nil
+}
+
+// csvColumns returns the target columns in the input's field order, creating the table
+// first when asked. Every name is checked before any SQL uses it.
+func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, f *csvFlags, types map[string]string) ([]string, error) {
+	header := src.Header()
+	for i, h := range header {
+		if err := pgio.CheckIdentifier(h); err != nil {
+			return nil, fmt.Errorf("%s: header field %d: %w", src.Name(), i+1, err)
+		}
+	}
+	existing, err := c.TableColumns(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	if existing == nil {
+		if !f.create {
+			return nil, fmt.Errorf("table %s does not exist (use --create to create it)", table.Sanitize())
+		}
+		if existing, err = createFromSample(ctx, c, src, table, f.sample, types, f.key); err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, len(existing))
+	for i, col := range existing {
+		names[i] = col.Name
+	}
+	if len(header) == 0 { // --no-header without --columns: the table's columns in order
+		return names, nil
+	}
+	cols, err := csvsrc.MapHeader(header, names)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (table %s has columns %s)", src.Name(), err, table.Sanitize(), strings.Join(names, ", "))
+	}
+	return cols, nil
+}
+
+// createFromSample infers column types from the input's first rows and creates the table.
+func createFromSample(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, n int, types map[string]string, key string) ([]pgio.Column, error) {
+	header := src.Header()
+	if len(header) == 0 {
+		return nil, usagef("--create needs column names: a header row or --columns")
+	}
+	sample, err := src.Sample(n)
+	if err != nil {
+		return nil, err
+	}
+	inferred := csvsrc.InferTypes(sample, len(header))
+	cols := make([]pgio.Column, len(header))
+	for i, h := range header {
+		cols[i] = pgio.Column{Name: h, Type: inferred[i]}
+		if t, ok := types[h]; ok {
+			cols[i].Type = t
+			delete(types, h)
+		}
+	}
+	for name := range types {
+		return nil, usagef("--types names %q, which is not a column of the input", name)
+	}
+	if _, err := c.CreateTable(ctx, table, cols, splitList(key)); err != nil {
+		return nil, err
+	}
+	return c.TableColumns(ctx, table)
+}
+
+// parseTypes parses --types col=type,...
+func parseTypes(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range splitList(v) {
+		k, t, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(t) == "" {
+			return nil, usagef("--types: %q is not col=type", kv)
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(t)
+	}
+	return out, nil
+}
+
+// fileSize returns the size of a regular file, or 0 (unknown) for stdin and others.
+func fileSize(path string) int64 {
+	if path == "-" {
+		return 0
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	return fi.Size()
+}
+
+// connect builds and connects the target client with a connection per worker plus
+// one for DDL and bookkeeping.
+func connect(ctx context.Context, dsn string, workers int) (*pgio.Client, error) {
+	c, err := pgio.New(pgio.Config{DSN: dsn, MaxConns: int32(workers + 1)})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var _ pipeline.Sink[csvsrc.Record] = (*pgio.CopySink[csvsrc.Record])(nil)

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/tmimport/tmimport/pgio"
+)
+
+// usageError is an error in how the command was called (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// common holds the flags every import command shares (DESIGN.md §5).
+type common struct {
+	to         string
+	table      string
+	mode       string
+	key        string
+	importID   string
+	retries    int
+	create     bool
+	workers    int
+	batchRows  int
+	rejects    string
+	maxRejects int64
+	progress   string
+	report     string
+	quiet      bool
+	verbose    bool
+}
+
+// register adds the common flags to fs.
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.to, "to", "", "target database `DSN` (default $TMIMPORT_TO, else libpq PG* variables)")
+	fs.StringVar(&c.table, "table", "", "target `[schema.]name`")
+	fs.StringVar(&c.mode, "mode", "append", "write `mode`: append, upsert (last occurrence of a key wins) or ignore (existing rows and first occurrences win)")
+	fs.StringVar(&c.key, "key", "", "conflict key `col[,col]` of upsert/ignore (default: the table's primary key; with --create, the new table's primary key)")
+	fs.StringVar(&c.importID, "import-id", "", "record committed batches under `ID` in tmimport.ledger; re-running with the same ID resumes, skipping them")
+	fs.IntVar(&c.retries, "retries", pgio.RetriesDefault, "retries of a batch after a transient failure (-1: none)")
+	fs.BoolVar(&c.create, "create", false, "create the schema and table when missing, with inferred or --types column types")
+	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "parallel `N` workers (and chunks)")
+	fs.IntVar(&c.batchRows, "batch-rows", 50_000, "rows per batch (one transaction each)")
+	fs.StringVar(&c.rejects, "rejects", "", "write rejected records as JSON lines to `FILE`")
+	fs.Int64Var(&c.maxRejects, "max-rejects", 0, "fail after more than `N` rejected records (-1: no limit)")
+	fs.StringVar(&c.progress, "progress", "auto", "progress display: auto|bar|log|none")
+	fs.StringVar(&c.report, "report", "text", "final report: text (stderr) or json (stdout)")
+	fs.BoolVar(&c.quiet, "q", false, "quiet: no progress, no text report")
+	fs.BoolVar(&c.quiet, "quiet", false, "same as -q")
+	fs.BoolVar(&c.verbose, "v", false, "verbose: log every committed batch")
+	fs.BoolVar(&c.verbose, "verbose", false, "same as -v")
+}
+
+// check validates the common flags and resolves the DSN from the environment.
+func (c *common) check() error {
+	if c.to == "" {
+		c.to = os.Getenv("TMIMPORT_TO")
+	}
+	if c.to == "" && hasLibpqEnv() {
+		c.to = "postgres://" // pgx fills in host, user, database … from PG* variables
+	}
+	switch {
+	case c.to == "":
+		return usagef("--to is required (or set TMIMPORT_TO or PGHOST/PGDATABASE)")
+	case c.table == "":
+		return usagef("--table is required")
+	case !oneOf(c.mode, "append", "upsert", "ignore"):
+		return usagef("--mode must be append, upsert or ignore, got %q", c.mode)
+	case c.workers < 1 || c.workers > 1024:
+		return usagef("--workers must be between 1 and 1024, got %d", c.workers)
+	case c.batchRows < 1:
+		return usagef("--batch-rows must be positive, got %d", c.batchRows)
+	case c.maxRejects < -1:
+		return usagef("--max-rejects must be -1 (no limit) or more, got %d", c.maxRejects)
+	case !oneOf(c.progress, "auto", "bar", "log", "none"):
+		return usagef("--progress must be auto, bar, log or none, got %q", c.progress)
+	case !oneOf(c.report, "text", "json"):
+		return usagef("--report must be text or json, got %q", c.report)
+	}
+	return nil
+}
+
+func hasLibpqEnv() bool {
+	for _, k := range []string{"PGHOST", "PGDATABASE", "PGSERVICE", "PGUSER", "PGPORT"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func oneOf(s string, opts ...string) bool {
+	for _, o := range opts {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
+
+// parse parses args with fs, allowing flags after positional arguments, and returns
+// the positional arguments.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stderr)
+				fs.PrintDefaults()
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// byteFlag parses a one-character option such as a delimiter; "\t" and "tab" mean tab.
+func byteFlag(name, v string) (byte, error) {
+	switch v {
+	case `\t`, "tab", "TAB":
+		return '\t', nil
+	case "":
+		return 0, nil
+	}
+	if len(v) != 1 {
+		return 0, usagef("--%s must be one ASCII character, got %q", name, v)
+	}
+	return v[0], nil
+}
+
+// splitList splits a comma-separated flag value, trimming spaces.
+func splitList(v string) []string {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	parts := strings.Split(v, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// importJob is one import run by a command: a source into a sink with the common flags.
+type importJob[T any] struct {
+	command string
+	table   pgx.Identifier
+	flags   *common
+	name    string // the input's name for rejects
+	size    int64  // input bytes, 0 when unknown
+	source  pipeline.Source[T]
+	stages  []pipeline.Stage[T]
+	sink    pipeline.Sink[T]
+	// partition, when set, routes rows to workers by key (upsert/ignore).
+	partition func(T) uint64
+	// ledger, when set, is marked finished after a successful run.
+	ledger  *pgio.Ledger
+	feature bool // positions are GeoJSON feature indices
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
+// errRejected marks a run that finished with rejects within the budget (exit code 3).
+var errRejected = errors.New("finished with rejected records")
+
+// runImport runs the pipeline, shows progress, writes rejects and prints the report.
+func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
+	f := j.flags
+	var onReject func(pipeline.Reject) error
+	if f.rejects != "" {
+		rf, err := os.OpenFile(f.rejects, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("--rejects: %w", err)
+		}
+		defer func() {
+			if cerr := rf.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("--rejects: %w", cerr)
+			}
+		}()
+		onReject = pgio.NewRejectWriter(rf, j.feature).Write
+	}
+	prog := newProgress(f.progress, f.quiet, j.stderr, j.size)
+	cfg := pipeline.Config[T]{
+		Source: j.source, Stages: j.stages, Sink: j.sink, Name: j.name,
+		Workers: f.workers, BatchRows: f.batchRows, MaxRejects: f.maxRejects,
+		OnReject: onReject, OnProgress: prog.update, Partition: j.partition,
+	}
+	if f.verbose {
+		cfg.OnResult = func(r pipeline.Result) error {
+			fmt.Fprintf(j.stderr, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected\n",
+				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.Written, r.Rejected)
+			return nil
+		}
+	}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		return err
+	}
+	sum, runErr := p.Run(ctx)
+	prog.finish()
+	if runErr == nil && j.ledger != nil {
+		runErr = j.ledger.Finish(ctx)
+	}
+	rep := newReport(j.command, j.table.Sanitize(), f.mode, sum, runErr)
+	rep.ImportID = f.importID
+	if f.report == "json" {
+		rep.print(j.stdout, true)
+	} else if !f.quiet {
+		rep.print(j.stderr, false)
+	}
+	switch {
+	case runErr != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %d rows in %d batches were committed and stay; in-flight batches were rolled back", sum.Written, sum.Batches)
+	case runErr != nil:
+		return runErr
+	case sum.Rejected > 0:
+		return errRejected
+	}
+	return nil
+}

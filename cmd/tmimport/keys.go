@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// resolveKey returns --key, or the table's primary key when --key is empty.
+func resolveKey(ctx context.Context, c *pgio.Client, table pgx.Identifier, flag string) ([]string, error) {
+	if key := splitList(flag); len(key) > 0 {
+		return key, nil
+	}
+	key, err := c.PrimaryKey(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	if len(key) == 0 {
+		return nil, usagef("table %s has no primary key: name the conflict key with --key", table.Sanitize())
+	}
+	return key, nil
+}
+
+// keyIndexes returns the positions of the key columns among the input's columns.
+func keyIndexes(cols, key []string) ([]int, error) {
+	idx := make([]int, len(key))
+	for i, k := range key {
+		idx[i] = -1
+		for j, c := range cols {
+			if c == k {
+				idx[i] = j
+			}
+		}
+		if idx[i] < 0 {
+			return nil, usagef("key column %q is not among the input's columns (%s)", k, strings.Join(cols, ", "))
+		}
+	}
+	return idx, nil
+}
+
+// hashFields hashes the key fields of a record (FNV-1a, NULL distinct from empty) for
+// key affinity. Records with too few fields hash what they have; the server rejects them.
+func hashFields(fields [][]byte, idx []int) uint64 {
+	h := uint64(14695981039346656037)
+	for _, i := range idx {
+		if i >= len(fields) || fields[i] == nil {
+			h = (h ^ 0xff) * 1099511628211
+			continue
+		}
+		for _, c := range fields[i] {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+		h = (h ^ 0xfe) * 1099511628211
+	}
+	return h
+}
+
+// fingerprint binds an import id to the input's bytes and the run's chunking.
+func fingerprint(path string, table pgx.Identifier, mode pgio.Mode, key []string, f *common) (pgio.Fingerprint, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return pgio.Fingerprint{}, err
+	}
+	defer file.Close()
+	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	n, err := io.Copy(h, file)
+	if err != nil {
+		return pgio.Fingerprint{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return pgio.Fingerprint{
+		Target: table.Sanitize(), Mode: mode.String(), Key: strings.Join(key, ","),
+		Input: path, InputSize: n, InputHash: hex.EncodeToString(h.Sum(nil)),
+		Workers: f.workers, BatchRows: f.batchRows, BatchBytes: pipeline.BatchBytesDefault,
+	}, nil
+}

@@ -1,0 +1,226 @@
+package geo
+
+import (
+	"github.com/paulmach/orb"
+)
+
+// coordinates reads the "coordinates" member of a geometry of the given kind.
+// Points go to the decoder's scratch space first, then into one exactly sized
+// slice that the parts of the geometry share.
+func (d *featureDecoder) coordinates(kind int) (orb.Geometry, error) {
+	if d.null() {
+		return nil, invalidf("%s has null coordinates", geoJSONName(kind))
+	}
+	d.pts, d.ends, d.polys = d.pts[:0], d.ends[:0], d.polys[:0]
+	var err error
+	switch kind {
+	case wkbPoint:
+		return d.point()
+	case wkbLineString, wkbMultiPoint:
+		err = d.positions()
+	case wkbPolygon, wkbMultiLineString:
+		err = d.lists()
+	case wkbMultiPolygon:
+		err = d.polygons()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d.build(kind), nil
+}
+
+// build assembles the geometry from the scratch space.
+func (d *featureDecoder) build(kind int) orb.Geometry {
+	pts := make([]orb.Point, len(d.pts))
+	copy(pts, d.pts)
+	switch kind {
+	case wkbLineString:
+		return orb.LineString(pts)
+	case wkbMultiPoint:
+		return orb.MultiPoint(pts)
+	case wkbPolygon:
+		p := make(orb.Polygon, len(d.ends))
+		for i, r := range splitPoints(pts, d.ends) {
+			p[i] = orb.Ring(r)
+		}
+		return p
+	case wkbMultiLineString:
+		mls := make(orb.MultiLineString, len(d.ends))
+		for i, ls := range splitPoints(pts, d.ends) {
+			mls[i] = orb.LineString(ls)
+		}
+		return mls
+	}
+	rings := make([]orb.Ring, len(d.ends))
+	for i, r := range splitPoints(pts, d.ends) {
+		rings[i] = orb.Ring(r)
+	}
+	mp := make(orb.MultiPolygon, len(d.polys))
+	start := 0
+	for i, end := range d.polys {
+		mp[i] = orb.Polygon(rings[start:end:end])
+		start = end
+	}
+	return mp
+}
+
+// splitPoints yields pts cut at ends. Each part is capped, so appending to one
+// part can never overwrite the next.
+func splitPoints(pts []orb.Point, ends []int) func(func(int, []orb.Point) bool) {
+	return func(yield func(int, []orb.Point) bool) {
+		start := 0
+		for i, end := range ends {
+			if !yield(i, pts[start:end:end]) {
+				return
+			}
+			start = end
+		}
+	}
+}
+
+// open checks that an array comes next, as the coordinates of kind demand.
+func (d *featureDecoder) open(what string) error {
+	if d.peek() != '[' {
+		return invalidf("coordinates: expected %s at byte offset %d", what, d.base+int64(d.pos))
+	}
+	return nil
+}
+
+// point reads the coordinates of a Point; [] is POINT EMPTY.
+func (d *featureDecoder) point() (orb.Geometry, error) {
+	if err := d.open("a position"); err != nil {
+		return nil, err
+	}
+	save := d.pos
+	if d.pos++; d.peek() == ']' {
+		d.pos++
+		return EmptyPoint(), d.count()
+	}
+	d.pos = save
+	return d.position()
+}
+
+// position reads [x, y, …]. Ordinates past the second are dropped, and noted in hasZ.
+func (d *featureDecoder) position() (orb.Point, error) {
+	var pt orb.Point
+	if err := d.open("a position"); err != nil {
+		return pt, err
+	}
+	n, first := 0, true
+	for {
+		more, err := d.element(&first)
+		if err != nil {
+			return pt, err
+		}
+		if !more {
+			break
+		}
+		if c := d.peek(); c != '-' && (c < '0' || c > '9') {
+			return pt, invalidf("coordinates: position holds a non-number at byte offset %d", d.base+int64(d.pos))
+		}
+		f, err := d.float()
+		if err != nil {
+			return pt, err
+		}
+		if n < 2 {
+			pt[n] = f
+		}
+		n++
+	}
+	if n < 2 {
+		return pt, invalidf("coordinates: position has %d numbers, fewer than 2", n)
+	}
+	d.hasZ = d.hasZ || n > 2
+	return pt, d.count()
+}
+
+// count counts one more point against the cap.
+func (d *featureDecoder) count() error {
+	if d.points++; d.points > d.maxPoints {
+		return tooLargef("more than %d points", d.maxPoints)
+	}
+	return nil
+}
+
+// positions reads an array of positions into the scratch space.
+func (d *featureDecoder) positions() error {
+	if err := d.open("an array of positions"); err != nil {
+		return err
+	}
+	first := true
+	for {
+		more, err := d.element(&first)
+		if err != nil || !more {
+			return err
+		}
+		pt, err := d.position()
+		if err != nil {
+			return err
+		}
+		d.pts = append(d.pts, pt)
+	}
+}
+
+// lists reads an array of arrays of positions: rings or line strings.
+func (d *featureDecoder) lists() error {
+	if err := d.open("an array of arrays of positions"); err != nil {
+		return err
+	}
+	first := true
+	for {
+		more, err := d.element(&first)
+		if err != nil || !more {
+			return err
+		}
+		if err := d.positions(); err != nil {
+			return err
+		}
+		d.ends = append(d.ends, len(d.pts))
+	}
+}
+
+// polygons reads the coordinates of a MultiPolygon.
+func (d *featureDecoder) polygons() error {
+	if err := d.open("an array of polygons"); err != nil {
+		return err
+	}
+	first := true
+	for {
+		more, err := d.element(&first)
+		if err != nil || !more {
+			return err
+		}
+		if err := d.lists(); err != nil {
+			return err
+		}
+		d.polys = append(d.polys, len(d.ends))
+	}
+}
+
+// collection reads the "geometries" member of a GeometryCollection.
+func (d *featureDecoder) collection() (orb.Geometry, error) {
+	if d.nesting >= MaxNestingDefault {
+		return nil, tooLargef("geometry collections nested deeper than %d", MaxNestingDefault)
+	}
+	if d.peek() != '[' {
+		return nil, invalidf(`"geometries" is not an array`)
+	}
+	d.nesting++
+	defer func() { d.nesting-- }()
+	c := orb.Collection{}
+	first := true
+	for {
+		more, err := d.element(&first)
+		if err != nil || !more {
+			return c, err
+		}
+		g, err := d.geometry()
+		if err != nil {
+			return nil, err
+		}
+		if g == nil {
+			return nil, invalidf("member %d of a GeometryCollection is null", len(c))
+		}
+		c = append(c, g)
+	}
+}

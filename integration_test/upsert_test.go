@@ -1,0 +1,203 @@
+package integration_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tmimport/tmimport/pgio/pgtest"
+)
+
+// keyedInput builds a CSV "id,val" of n rows over keys drawn so about dupFrac of the
+// rows repeat an earlier key, and returns it with the expected final value per key for
+// upsert (last occurrence wins) and ignore (first occurrence wins).
+func keyedInput(seed uint64, n int, dupFrac float64) (csv []byte, last, first map[int64]string) {
+	rnd := rand.New(rand.NewPCG(seed, 4))
+	last, first = map[int64]string{}, map[int64]string{}
+	var keys []int64
+	var b bytes.Buffer
+	b.WriteString("id,val\n")
+	for i := range n {
+		var k int64
+		if len(keys) > 0 && rnd.Float64() < dupFrac {
+			k = keys[rnd.IntN(len(keys))]
+		} else {
+			k = rnd.Int64N(int64(n) * 3)
+			keys = append(keys, k)
+		}
+		v := fmt.Sprintf("row %d, \"%d\"", i, k)
+		fmt.Fprintf(&b, "%d,\"%s\"\n", k, bytes.ReplaceAll([]byte(v), []byte(`"`), []byte(`""`)))
+		last[k] = v
+		if _, ok := first[k]; !ok {
+			first[k] = v
+		}
+	}
+	return b.Bytes(), last, first
+}
+
+// tableMap reads id → val.
+func tableMap(t *testing.T, pool *pgxpool.Pool, table string) map[int64]string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), "select id, val from "+table)
+	require.NoError(t, err)
+	out := map[int64]string{}
+	var id int64
+	var val string
+	_, err = pgx.ForEachRow(rows, []any{&id, &val}, func() error {
+		_, dup := out[id]
+		require.False(t, dup, "duplicate key %d", id)
+		out[id] = val
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// TestUpsertAndIgnoreMatchTheDocumentedSemantics loads an input with 10% duplicate keys
+// into a table where about 30% of the input's keys already exist.
+func TestUpsertAndIgnoreMatchTheDocumentedSemantics(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	csv, last, first := keyedInput(11, 30_000, 0.10)
+	path := writeFile(t, "keyed.csv", csv)
+	// Preload: every third distinct input key, with a value the input never has.
+	preload := map[int64]string{}
+	i := 0
+	for k := range last {
+		if i%3 == 0 {
+			preload[k] = "old " + strconv.FormatInt(k, 10)
+		}
+		i++
+	}
+	for _, mode := range []string{"upsert", "ignore"} {
+		for _, workers := range []int{1, 2, 8} {
+			table := fmt.Sprintf("%s_%d", mode, workers)
+			mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text)")
+			_, err := db.Pool.CopyFrom(context.Background(), pgx.Identifier{table}, []string{"id", "val"},
+				pgx.CopyFromFunc(iterMap(preload)))
+			require.NoError(t, err)
+			r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", strconv.Itoa(workers),
+				"--batch-rows", "1000", "-q", "--report", "json", path)
+			require.Zero(t, r.code, r.stderr)
+			want := map[int64]string{}
+			for k, v := range preload {
+				want[k] = v
+			}
+			for k := range last {
+				switch _, existed := preload[k]; {
+				case mode == "upsert":
+					want[k] = last[k]
+				case !existed:
+					want[k] = first[k]
+				}
+			}
+			require.Equal(t, want, tableMap(t, db.Pool, table), "%s with %d workers", mode, workers)
+		}
+	}
+}
+
+func iterMap(m map[int64]string) func() ([]any, error) {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return func() ([]any, error) {
+		if len(keys) == 0 {
+			return nil, nil
+		}
+		k := keys[0]
+		keys = keys[1:]
+		return []any{k, m[k]}, nil
+	}
+}
+
+// TestConcurrentOverlappingUpsertsNeverDeadlock runs two 8-worker upserts of overlapping
+// keys at once, 20 times: both succeed, and every key ends with the value of one of the
+// two inputs (its last occurrence there).
+func TestConcurrentOverlappingUpsertsNeverDeadlock(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	csvA, lastA, _ := keyedInput(21, 8000, 0.2)
+	csvB, lastB, _ := keyedInput(22, 8000, 0.2) // same key space: many keys overlap
+	pa, pb := writeFile(t, "a.csv", csvA), writeFile(t, "b.csv", csvB)
+	for rep := range 20 {
+		table := fmt.Sprintf("both_%d", rep)
+		mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text)")
+		var wg sync.WaitGroup
+		res := make([]result, 2)
+		for i, p := range []string{pa, pb} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", "upsert", "--workers", "8", "--batch-rows", "500", "-q", p)
+			}()
+		}
+		wg.Wait()
+		for _, r := range res {
+			require.Zero(t, r.code, r.stderr)
+			require.NotContains(t, r.stderr, "deadlock")
+		}
+		got := tableMap(t, db.Pool, table)
+		for k, v := range got {
+			a, inA := lastA[k]
+			b, inB := lastB[k]
+			require.True(t, (inA && v == a) || (inB && v == b), "key %d = %q is neither input's last value", k, v)
+		}
+		require.Len(t, got, len(union(lastA, lastB)))
+	}
+}
+
+func union(a, b map[int64]string) map[int64]bool {
+	out := map[int64]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+// TestConcurrentCreateBootstrapsOnce starts 16 importers with --create on an empty
+// database at once: all succeed, the table exists once with every row of every input,
+// and no advisory lock is left behind.
+func TestConcurrentCreateBootstrapsOnce(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	var wg sync.WaitGroup
+	res := make([]result, 16)
+	for i := range res {
+		path := writeFile(t, fmt.Sprintf("in%d.csv", i), fmt.Appendf(nil, "id,name,at\n%d,importer %d,2024-01-0%d\n", i, i, 1+i%9))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = runCLI(t, "csv", "--to", db.DSN, "--table", "fresh.boot", "--create", "--key", "id", "--mode", "upsert", "-q", "--report", "json", path)
+		}()
+	}
+	wg.Wait()
+	for _, r := range res {
+		require.Zero(t, r.code, r.stderr)
+		require.NotContains(t, r.stderr, "42P07")
+		require.NotContains(t, r.stderr, "23505")
+		var rep map[string]any
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+		require.EqualValues(t, 1, rep["rows_written"])
+	}
+	var n, locks int
+	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from fresh.boot").Scan(&n))
+	require.Equal(t, 16, n)
+	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from pg_locks where locktype = 'advisory'").Scan(&locks))
+	require.Zero(t, locks)
+	var pk string
+	require.NoError(t, db.Pool.QueryRow(context.Background(), "select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'fresh.boot'::regclass and contype = 'p'").Scan(&pk))
+	require.Equal(t, "PRIMARY KEY (id)", pk)
+}

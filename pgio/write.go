@@ -1,0 +1,307 @@
+package pgio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// RetriesDefault is the default number of retries of a batch after a transient failure.
+const RetriesDefault = 5
+
+// stageName is the per-transaction staging table of the keyed modes. It is a temporary
+// table dropped at commit, so every batch and every connection has its own.
+const stageName = "tmimport_stage"
+
+// ordColumn numbers the staged rows in input order.
+const ordColumn = "tmimport_ord"
+
+// Mode is how a [CopySink] treats rows whose key already exists.
+type Mode int
+
+const (
+	// Append COPYs rows into the table; a duplicate key is a rejected row.
+	Append Mode = iota
+	// Upsert inserts new keys and updates existing ones. When the input holds a key
+	// more than once, its last occurrence in input order wins.
+	Upsert
+	// Ignore inserts new keys and leaves existing rows unchanged. When the input
+	// holds a key more than once, its first occurrence wins; rows already in the table
+	// win over the input.
+	Ignore
+)
+
+// String returns the mode's CLI name.
+func (m Mode) String() string {
+	switch m {
+	case Upsert:
+		return "upsert"
+	case Ignore:
+		return "ignore"
+	default:
+		return "append"
+	}
+}
+
+// ParseMode parses a CLI mode name.
+func ParseMode(s string) (Mode, error) {
+	for _, m := range []Mode{Append, Upsert, Ignore} {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return Append, fmt.Errorf("%w: unknown mode %q (append, upsert or ignore)", ErrConfig, s)
+}
+
+func (m Mode) check(key []string) error {
+	switch {
+	case m < Append || m > Ignore:
+		return fmt.Errorf("%w: CopyConfig.Mode %d is unknown", ErrConfig, m)
+	case m != Append && len(key) == 0:
+		return fmt.Errorf("%w: CopyConfig.Key is required for mode %s", ErrConfig, m)
+	}
+	for _, k := range key {
+		if err := CheckIdentifier(k); err != nil {
+			return fmt.Errorf("%w: CopyConfig.Key: %w", ErrConfig, err)
+		}
+	}
+	return nil
+}
+
+// upsertSQL moves the staged rows into the target: one row per key (the last staged for
+// Upsert, the first for Ignore), sorted by key, which also keeps index inserts local.
+func upsertSQL(target pgx.Identifier, cols, key []string, m Mode) string {
+	q := func(names []string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = pgx.Identifier{n}.Sanitize()
+		}
+		return out
+	}
+	qc, qk := q(cols), q(key)
+	dir := "desc"
+	if m == Ignore {
+		dir = "asc"
+	}
+	sql := fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s, %s %s on conflict (%s) ",
+		target.Sanitize(), strings.Join(qc, ", "), strings.Join(qk, ", "), strings.Join(qc, ", "),
+		pgx.Identifier{stageName}.Sanitize(), strings.Join(qk, ", "), ordColumn, dir, strings.Join(qk, ", "))
+	if m == Ignore {
+		return sql + "do nothing"
+	}
+	var set []string
+	for _, c := range qc {
+		if !contains(qk, c) {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	if len(set) == 0 {
+		return sql + "do nothing" // the key is all there is: nothing to update
+	}
+	return sql + "do update set " + strings.Join(set, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// OutcomeUnknownError reports a batch whose COMMIT was sent but not acknowledged: it may
+// or may not be in the table. Without a ledger it cannot be told, so it is not retried.
+type OutcomeUnknownError struct {
+	// First and Last locate the batch's first and last record.
+	First, Last pipeline.Pos
+	// Written is the number of rows the batch wrote if it did commit.
+	Written int64
+	// Err is the failure seen while committing.
+	Err error
+}
+
+// Error names the batch's line range.
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("pgio: outcome of the batch of lines %d-%d (records %d-%d) is unknown: the connection failed while committing (%v); check the table, or use an import id (ledger) to make such batches resumable",
+		e.First.Line, e.Last.Line, e.First.Index, e.Last.Index, e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// Write stores the batch; see [CopySink].
+func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline.WriteStats, error) {
+	id, entry := batchIdentity(b)
+	if l := s.cfg.Ledger; l != nil {
+		written, done, err := l.skip(id, entry.first, entry.last, entry.read)
+		if err != nil || done {
+			return pipeline.WriteStats{Skipped: written}, err
+		}
+	}
+	rejects := len(b.Rejects)
+	for attempt := 0; ; attempt++ {
+		b.DropRejects(rejects) // forget what a failed attempt rejected
+		st, err := s.attempt(ctx, b, id, entry)
+		var unknown *OutcomeUnknownError
+		switch {
+		case err == nil:
+			return st, nil
+		case errors.As(err, &unknown) && s.cfg.Ledger != nil:
+			ok, lerr := s.cfg.Ledger.committed(ctx, id)
+			if lerr == nil && ok {
+				return pipeline.WriteStats{Written: unknown.Written}, nil // it did commit
+			}
+			if lerr != nil {
+				return pipeline.WriteStats{}, errors.Join(err, lerr)
+			}
+		case errors.As(err, &unknown):
+			return pipeline.WriteStats{}, err
+		case !Transient(err) || ctx.Err() != nil:
+			return pipeline.WriteStats{}, err
+		}
+		if attempt >= s.cfg.Retries {
+			return pipeline.WriteStats{}, fmt.Errorf("pgio: giving up after %d retries: %w", attempt, err)
+		}
+		if err := sleep(ctx, backoff(s.cfg.RetryBase, attempt)); err != nil {
+			return pipeline.WriteStats{}, err
+		}
+	}
+}
+
+// attempt writes the batch once, in one transaction.
+func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry) (pipeline.WriteStats, error) {
+	pool, err := s.client.Pool("copy")
+	if err != nil {
+		return pipeline.WriteStats{}, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	defer conn.Release()
+	all := make([]int, len(b.Rows))
+	for i := range all {
+		all[i] = i
+	}
+	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
+		return s.copy(ctx, tx.Conn(), b, all, true)
+	})
+	if _, rowErr := s.classify(err, b, all); err != nil && rowErr {
+		// Some rows were refused: start over, isolating them with savepoints.
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
+			iso := &isolator[T]{sink: s, tx: tx, b: b}
+			err := iso.load(ctx, all, err)
+			return iso.written, err
+		})
+	}
+	if err != nil {
+		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	return pipeline.WriteStats{Written: written}, nil
+}
+
+// inTx runs load inside a transaction with the keyed modes' staging table and move, the
+// ledger row, and the reject budget check; it commits, or rolls back on any error.
+// written counts rows stored in the target.
+func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], id batchID, entry ledgerEntry, load func(pgx.Tx) (int64, error)) (written int64, err error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if s.upsert != "" {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("create temp table %s (like %s including constraints) on commit drop; alter table %s add column %s bigint generated always as identity",
+			stageName, s.target.Sanitize(), stageName, ordColumn)); err != nil {
+			return 0, err
+		}
+	}
+	if written, err = load(tx); err != nil {
+		return 0, err
+	}
+	if s.upsert != "" {
+		tag, err := tx.Exec(ctx, s.upsert)
+		if err != nil {
+			return 0, err
+		}
+		written = tag.RowsAffected()
+	}
+	if err := b.ReserveRejects(); err != nil {
+		return 0, fmt.Errorf("%w; first: %v", err, b.Rejects[0])
+	}
+	if s.cfg.Ledger != nil {
+		entry.written = written
+		if err := s.cfg.Ledger.record(ctx, tx, id, entry); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Severity == "ERROR" {
+			return 0, err // the server refused the commit: rolled back
+		}
+		// The connection failed (or the backend was terminated, FATAL) while COMMIT was
+		// under way: the transaction may or may not have committed.
+		first, last := b.PosAt(0), b.PosAt(len(b.Rows)-1)
+		return 0, &OutcomeUnknownError{First: first, Last: last, Written: written, Err: err}
+	}
+	return written, nil
+}
+
+// Transient reports whether err is a failure that a retry of the whole batch may not
+// meet again: a lost or refused connection, a serialization failure or deadlock, too
+// many connections or too little memory or disk, or a server shutting down.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "40001", "40P01", "53000", "53100", "53200", "53300", "53400", "57P01", "57P02", "57P03":
+			return true
+		case "57014": // a cancel from the server side; pgx's own COPY abort is not transient
+			return !strings.HasPrefix(pgErr.Message, "COPY from stdin failed")
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection exceptions
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
+	// Anything else that is not the server speaking is the connection failing: the
+	// transaction did not commit (commit failures are OutcomeUnknownError).
+	return !errors.Is(err, ErrConfig) && !errors.Is(err, pipeline.ErrRejectBudget) && !errors.As(err, new(*NotConnectedError))
+}
+
+// backoff returns the delay before retry n (0-based): base·2ⁿ, at most 10 s, with
+// ±50% jitter so retrying workers do not stampede together.
+func backoff(base time.Duration, n int) time.Duration {
+	d := base << min(n, 16)
+	d = min(d, 10*time.Second)
+	return d/2 + rand.N(d)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
