@@ -144,10 +144,15 @@ func (f *csvFlags) dialect() (csvsrc.Dialect, error) {
 // first when asked. Every name is checked before any SQL uses it.
 func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, f *csvFlags, types map[string]string) ([]string, error) {
 	header := src.Header()
+	seen := make(map[string]int, len(header))
 	for i, h := range header {
 		if err := pgio.CheckIdentifier(h); err != nil {
 			return nil, fmt.Errorf("%s: header field %d: %w", src.Name(), i+1, err)
 		}
+		if j, dup := seen[h]; dup {
+			return nil, fmt.Errorf("%s: header fields %d and %d are both named %q", src.Name(), j+1, i+1, h)
+		}
+		seen[h] = i
 	}
 	existing, err := c.TableColumns(ctx, table)
 	if err != nil {
