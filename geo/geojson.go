@@ -411,6 +411,8 @@ func (r *GeoJSONReader) endObject() (Feature, error) {
 	if r.obj.collection {
 		return r.next()
 	}
+	r.in.trim() // the cap counts the whole object, white space included
+	r.noteDrop()
 	return r.decode(r.obj.start, r.obj.tooLarge, r.opts.SRID)
 }
 

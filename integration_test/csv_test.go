@@ -66,7 +66,9 @@ var badKinds = []func(id int) string{
 	func(id int) string { return fmt.Sprintf("%d,1", id) },
 	func(id int) string { return fmt.Sprintf("x%d,1,2,COMMENT,bad int,2020-01-01 00:00:00,3", id) },
 	func(id int) string { return fmt.Sprintf("%d,1,2,COMMENT,bad date,2020-13-45 99:00:00,3", id) },
-	func(id int) string { return fmt.Sprintf("%d,1,2,COMMENT,\"bad \xff\xfe utf8\",2020-01-01 00:00:00,3", id) },
+	func(id int) string {
+		return fmt.Sprintf("%d,1,2,COMMENT,\"bad \xff\xfe utf8\",2020-01-01 00:00:00,3", id)
+	},
 }
 
 // TestCSVRejectsExactlyTheBadRows plants 37 bad rows at random places: exactly the

@@ -25,7 +25,8 @@ type chunk struct {
 	parse       bool
 	width       int
 	w           window
-	line, index int64 // position of the record at w.buf[w.r]
+	line        int64 // line of the record at w.buf[w.r]
+	dataLine    int64 // line of the input's first data record
 	release     func([]byte)
 	err         error // met after the records of the last batch, returned next
 
@@ -132,7 +133,7 @@ func (c *chunk) delimit(b *pipeline.Batch[Record], lim pipeline.Limits) (end, re
 		if rec.reject == nil && c.mayStray(c.w.r, c.w.r+rec.n) {
 			rec.reject = c.sc.check(raw, &rec)
 		}
-		pos := pipeline.Pos{Line: c.line, Offset: c.w.base + int64(c.w.r), Index: c.index}
+		pos := pipeline.Pos{Line: c.line, Offset: c.w.base + int64(c.w.r), Index: c.line - c.dataLine}
 		if rec.reject != nil {
 			b.Rejects = append(b.Rejects, pipeline.Reject{Source: c.name, Pos: pos, Raw: bytes.Clone(raw), Err: rec.reject})
 		} else {
@@ -145,7 +146,6 @@ func (c *chunk) delimit(b *pipeline.Batch[Record], lim pipeline.Limits) (end, re
 		}
 		c.w.r += rec.n
 		c.line += int64(rec.lines)
-		c.index++
 		read++
 	}
 	return end, read, nil

@@ -336,9 +336,6 @@ func checkCase(t *testing.T, tc parseCase, parse bool, mode string, lim pipeline
 		require.Contains(t, rj.Error(), fmt.Sprintf("line %d", rj.Pos.Line))
 	}
 	require.Equal(t, wantRejects, gotRejects, "reject lines: %v", res.rejects)
-	for i := range res.rows {
-		require.Equal(t, int64(i), res.rows[i].pos.Index-int64(countBefore(res, res.rows[i].pos.Offset)), "record index")
-	}
 }
 
 // at returns n bytes of s at offset off, or "" when out of range.
@@ -347,17 +344,6 @@ func at(s string, off int64, n int) string {
 		return ""
 	}
 	return s[off : int(off)+n]
-}
-
-// countBefore returns how many rejects precede offset: record indexes count them.
-func countBefore(res result, offset int64) int {
-	n := 0
-	for _, rj := range res.rejects {
-		if rj.Pos.Offset < offset {
-			n++
-		}
-	}
-	return n
 }
 
 // oneByteReader returns one byte per Read, to exercise every refill path.

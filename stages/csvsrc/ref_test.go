@@ -19,7 +19,7 @@ type refRecord struct {
 	fields []*string // nil element: NULL
 	line   int64
 	offset int64
-	index  int64 // among the data records
+	index  int64 // line - the first data line
 	reject bool // a Source rejects it (end-of-copy marker, stray line ending)
 }
 
@@ -43,7 +43,7 @@ func refRead(in []byte, d csvsrc.Dialect, header bool) (hdr []*string, recs []re
 		off = 3
 	}
 	style := refEOL(in[off:], d)
-	line := int64(1)
+	line, dataLine := int64(1), int64(1)
 	first := true
 	for off < len(in) {
 		n, lines, reject, err := refLine(in[off:], d, style)
@@ -59,7 +59,10 @@ func refRead(in []byte, d csvsrc.Dialect, header bool) (hdr []*string, recs []re
 			}
 			hdr = r.fields
 		} else {
-			r.index = int64(len(recs))
+			if len(recs) == 0 {
+				dataLine = line
+			}
+			r.index = line - dataLine
 			recs = append(recs, r)
 		}
 		first = false

@@ -39,13 +39,14 @@ type scanner struct {
 	term      byte
 	maxRecord int
 	quoteSep  []byte // quote, for bytes.Count
+	termSep   []byte // term, for bytes.Count
 }
 
 func newScanner(d Dialect, maxRecord int) scanner {
 	return scanner{
 		delim: d.Delimiter, quote: d.Quote, escape: d.Escape, null: d.Null,
 		parity: d.Escape == d.Quote, term: '\n', maxRecord: maxRecord,
-		quoteSep: []byte{d.Quote},
+		quoteSep: []byte{d.Quote}, termSep: []byte{'\n'},
 	}
 }
 
@@ -55,6 +56,15 @@ func (s *scanner) setEOL(e eol) {
 	if e == eolCR {
 		s.term = '\r'
 	}
+	s.termSep = []byte{s.term}
+}
+
+// parityOK reports whether the quote parity over a whole input tells the in-quote
+// state at any byte, so that record boundaries can be found without delimiting every
+// record: the escape is the quote, and the quote is neither '\\' nor '.', which the
+// end-of-copy marker \. (a record whose extent ignores quotes) would hold.
+func (s *scanner) parityOK() bool {
+	return s.parity && s.quote != '\\' && s.quote != '.'
 }
 
 // record describes one delimited record.

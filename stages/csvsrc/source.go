@@ -50,7 +50,6 @@ type Source struct {
 	// An unsized input, read once: a window at the next record to cut.
 	st        *window
 	stLine    int64
-	stIndex   int64
 	consumed  atomic.Bool
 	pool      sync.Pool // of *[]byte, chunk buffers
 	closers   []io.Closer
@@ -249,13 +248,12 @@ func (s *Source) Chunks(ctx context.Context, n int) iter.Seq2[pipeline.Chunk[Rec
 	}
 	return func(yield func(pipeline.Chunk[Record], error) bool) {
 		seq := 0
-		err := s.split(ctx, n, func(start, end, line, index int64) bool {
+		err := s.split(ctx, n, func(start, end, line int64) bool {
 			w := window{file: s.file, next: start, end: end, base: start, block: fileBlock(end - start)}
 			w.buf = s.getBuf(int(min(4*readBlock, end-start+2)))
-			c := s.newChunk(seq, w)
+			c := s.newChunk(seq, w, line)
+			c.info.Start, c.info.End = start, end
 			c.release = s.putBuf
-			c.info.Start, c.info.End, c.line, c.index = start, end, line, index
-			c.info.FirstLine = line
 			seq++
 			return yield(c, nil)
 		})
@@ -265,15 +263,17 @@ func (s *Source) Chunks(ctx context.Context, n int) iter.Seq2[pipeline.Chunk[Rec
 	}
 }
 
-// newChunk returns a chunk reading w.
-func (s *Source) newChunk(seq int, w window) *chunk {
+// newChunk returns a chunk reading w, whose first record starts at line.
+func (s *Source) newChunk(seq int, w window, line int64) *chunk {
 	return &chunk{
-		info:  pipeline.ChunkInfo{Seq: seq, Unit: "byte"},
-		name:  s.name,
-		sc:    s.sc,
-		parse: s.opts.ParseFields,
-		width: s.width,
-		w:     w,
+		info:     pipeline.ChunkInfo{Seq: seq, Unit: "byte", FirstLine: line},
+		name:     s.name,
+		sc:       s.sc,
+		parse:    s.opts.ParseFields,
+		width:    s.width,
+		w:        w,
+		line:     line,
+		dataLine: s.dataLine,
 	}
 }
 

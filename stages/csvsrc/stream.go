@@ -41,7 +41,7 @@ func (s *Source) cut(seq int) (*chunk, error) {
 	if w.r == w.n {
 		return nil, nil
 	}
-	p, line, index := w.r, s.stLine, s.stIndex
+	p, line := w.r, s.stLine
 	for p-w.r < size {
 		if p == w.n {
 			if w.eof {
@@ -66,16 +66,14 @@ func (s *Source) cut(seq int) (*chunk, error) {
 		}
 		p += rec.n
 		line += int64(rec.lines)
-		index++
 	}
-	c := s.newChunk(seq, window{buf: w.buf, r: w.r, n: p, base: w.base, eof: true})
+	c := s.newChunk(seq, window{buf: w.buf, r: w.r, n: p, base: w.base, eof: true}, s.stLine)
 	c.info.Start, c.info.End = w.base+int64(w.r), w.base+int64(p)
-	c.info.FirstLine, c.line, c.index = s.stLine, s.stLine, s.stIndex
 	c.release = s.putBuf
 	next := s.getBuf(max(size+w.block, w.n-p))
 	k := copy(next, w.buf[p:w.n])
 	w.buf, w.base, w.r, w.n = next, w.base+int64(p), 0, k
-	s.stLine, s.stIndex = line, index
+	s.stLine = line
 	return c, nil
 }
 

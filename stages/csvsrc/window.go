@@ -8,6 +8,9 @@ import (
 // readBlock is how much a window reads at a time from a file.
 const readBlock = 1 << 20
 
+// errShortRead means a file ended before its size when opened: it shrank under us.
+var errShortRead = errors.New("csvsrc: file shrank while being read")
+
 // window is a buffer over a stretch of input: buf[r:n] holds the bytes read and not
 // yet consumed. It reads from a file range, from a stream, or from nothing (a chunk
 // held in memory).
@@ -64,7 +67,7 @@ func (w *window) fill() error {
 			return err
 		}
 		if k < len(p) {
-			return io.ErrUnexpectedEOF // the file shrank under us
+			return errShortRead
 		}
 	case w.stream != nil:
 		k, err := w.stream.Read(p)

@@ -55,6 +55,9 @@ func main() {
 	context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
 	err := run(ctx, os.Args[1:])
 	stop()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted")
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

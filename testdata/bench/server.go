@@ -116,7 +116,10 @@ func (s *server) waitReady(ctx context.Context, timeout time.Duration) error {
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
 			return fmt.Errorf("server %s not ready after %s: %w", s.redacted, timeout, err)
 		}
 		time.Sleep(250 * time.Millisecond)
