@@ -206,7 +206,7 @@ func (c *Client) InLockedTx(ctx context.Context, table pgx.Identifier, f func(pg
 // duplicateObject reports SQLSTATEs of DDL that met an object created concurrently.
 func duplicateObject(code string) bool {
 	switch code {
-	case "42P07", "42P06", "42710", "23505", "3F000":
+	case "42P07", "42P06", "42710", "42701", "23505", "3F000":
 		return true
 	}
 	return false

@@ -76,9 +76,16 @@ func (m Mode) check(key []string) error {
 	return nil
 }
 
-// upsertSQL moves the staged rows into the target: one row per key (the last staged for
-// Upsert, the first for Ignore), sorted by key, which also keeps index inserts local.
+// upsertSQL moves a batch's staged rows into the target: one row per key (the last
+// staged for Upsert, the first for Ignore), sorted by key, which also keeps index
+// inserts local.
 func upsertSQL(target pgx.Identifier, cols, key []string, m Mode) string {
+	return upsertFrom(target, pgx.Identifier{stageName}, cols, key, m, ordColumn)
+}
+
+// upsertFrom spells INSERT INTO target SELECT … FROM source ON CONFLICT (key) …, picking
+// one row per key by ord (descending for Upsert, ascending for Ignore) when ord is set.
+func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord string) string {
 	q := func(names []string) []string {
 		out := make([]string, len(names))
 		for i, n := range names {
@@ -87,13 +94,17 @@ func upsertSQL(target pgx.Identifier, cols, key []string, m Mode) string {
 		return out
 	}
 	qc, qk := q(cols), q(key)
-	dir := "desc"
-	if m == Ignore {
-		dir = "asc"
+	order := strings.Join(qk, ", ")
+	if ord != "" {
+		dir := " desc"
+		if m == Ignore {
+			dir = " asc"
+		}
+		order += ", " + ord + dir
 	}
-	sql := fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s, %s %s on conflict (%s) ",
+	sql := fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s on conflict (%s) ",
 		target.Sanitize(), strings.Join(qc, ", "), strings.Join(qk, ", "), strings.Join(qc, ", "),
-		pgx.Identifier{stageName}.Sanitize(), strings.Join(qk, ", "), ordColumn, dir, strings.Join(qk, ", "))
+		source.Sanitize(), order, strings.Join(qk, ", "))
 	if m == Ignore {
 		return sql + "do nothing"
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -59,7 +60,8 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	mode, err := pgio.ParseMode(f.mode)
+	replace := f.mode == "replace"
+	mode, err := pgio.ParseMode(strings.Replace(f.mode, "replace", "append", 1))
 	if err != nil {
 		return usagef("--mode: %v", err)
 	}
@@ -103,13 +105,17 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if f.importID != "" {
-		fp, err := fingerprint(pos[0], table, mode, cfg.Key, &f.common)
+		fp, err := fingerprint(pos[0], table, &f.common, cfg.Key)
 		if err != nil {
 			return err
 		}
 		if cfg.Ledger, err = client.OpenLedger(ctx, f.importID, fp); err != nil {
 			return err
 		}
+	}
+	staging, err := stage(ctx, client, &cfg, &f.common, replace)
+	if err != nil {
+		return err
 	}
 	sink, err := pgio.NewCopySink(client, cfg)
 	if err != nil {
@@ -118,7 +124,25 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return runImport(ctx, importJob[csvsrc.Record]{
 		command: "csv", table: table, flags: &f.common, name: src.Name(), size: size,
 		source: src, sink: sink, partition: partition, ledger: cfg.Ledger, stdout: stdout, stderr: stderr,
+		staging: staging, columns: cols, mode: mode, key: cfg.Key,
 	})
+}
+
+// stage points the sink at a staging table for --atomic and --mode replace; it returns
+// nil otherwise.
+func stage[T any](ctx context.Context, c *pgio.Client, cfg *pgio.CopyConfig[T], f *common, replace bool) (*pgio.Staging, error) {
+	if !f.atomic && !replace {
+		return nil, nil
+	}
+	st, err := c.NewStaging(ctx, cfg.Table, f.importID, replace)
+	if err != nil {
+		return nil, err
+	}
+	if st.Existed && f.importID == "" {
+		return nil, fmt.Errorf("staging table %s exists from an earlier failed run; drop it, or resume that run with its --import-id", st.Table.Sanitize())
+	}
+	cfg.Table = st.Table
+	return st, nil
 }
 
 func recordRaw(r csvsrc.Record) []byte { return r.Raw }
@@ -158,11 +182,22 @@ func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table p
 	if err != nil {
 		return nil, err
 	}
-	if existing == nil {
-		if !f.create {
-			return nil, fmt.Errorf("table %s does not exist (use --create to create it)", table.Sanitize())
-		}
+	switch {
+	case existing == nil && !f.create:
+		return nil, fmt.Errorf("table %s does not exist (use --create to create it)", table.Sanitize())
+	case existing == nil:
 		if existing, err = createFromSample(ctx, c, src, table, f.sample, types, f.key); err != nil {
+			return nil, err
+		}
+	case f.addColumns && len(header) > 0:
+		want, err := inferColumns(src, f.sample, types)
+		if err != nil {
+			return nil, err
+		}
+		if _, _, err := c.EvolveTable(ctx, table, want); err != nil {
+			return nil, err
+		}
+		if existing, err = c.TableColumns(ctx, table); err != nil {
 			return nil, err
 		}
 	}
@@ -182,9 +217,21 @@ func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table p
 
 // createFromSample infers column types from the input's first rows and creates the table.
 func createFromSample(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, n int, types map[string]string, key string) ([]pgio.Column, error) {
+	cols, err := inferColumns(src, n, types)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.CreateTable(ctx, table, cols, splitList(key)); err != nil {
+		return nil, err
+	}
+	return c.TableColumns(ctx, table)
+}
+
+// inferColumns types the input's columns from a sample of n rows, with --types winning.
+func inferColumns(src *csvsrc.Source, n int, types map[string]string) ([]pgio.Column, error) {
 	header := src.Header()
 	if len(header) == 0 {
-		return nil, usagef("--create needs column names: a header row or --columns")
+		return nil, usagef("--create and --add-columns need column names: a header row or --columns")
 	}
 	sample, err := src.Sample(n)
 	if err != nil {
@@ -196,16 +243,14 @@ func createFromSample(ctx context.Context, c *pgio.Client, src *csvsrc.Source, t
 		cols[i] = pgio.Column{Name: h, Type: inferred[i]}
 		if t, ok := types[h]; ok {
 			cols[i].Type = t
-			delete(types, h)
 		}
 	}
 	for name := range types {
-		return nil, usagef("--types names %q, which is not a column of the input", name)
+		if !slices.Contains(header, name) {
+			return nil, usagef("--types names %q, which is not a column of the input", name)
+		}
 	}
-	if _, err := c.CreateTable(ctx, table, cols, splitList(key)); err != nil {
-		return nil, err
-	}
-	return c.TableColumns(ctx, table)
+	return cols, nil
 }
 
 // parseTypes parses --types col=type,...

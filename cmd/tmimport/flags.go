@@ -27,6 +27,8 @@ type common struct {
 	key        string
 	importID   string
 	retries    int
+	atomic     bool
+	addColumns bool
 	create     bool
 	workers    int
 	batchRows  int
@@ -42,11 +44,13 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.to, "to", "", "target database `DSN` (default $TMIMPORT_TO, else libpq PG* variables)")
 	fs.StringVar(&c.table, "table", "", "target `[schema.]name`")
-	fs.StringVar(&c.mode, "mode", "append", "write `mode`: append, upsert (last occurrence of a key wins) or ignore (existing rows and first occurrences win)")
+	fs.StringVar(&c.mode, "mode", "append", "write `mode`: append, upsert (last occurrence of a key wins), ignore (existing rows and first occurrences win) or replace (load a new table, swap it in)")
 	fs.StringVar(&c.key, "key", "", "conflict key `col[,col]` of upsert/ignore (default: the table's primary key; with --create, the new table's primary key)")
 	fs.StringVar(&c.importID, "import-id", "", "record committed batches under `ID` in tmimport.ledger; re-running with the same ID resumes, skipping them")
 	fs.IntVar(&c.retries, "retries", pgio.RetriesDefault, "retries of a batch after a transient failure (-1: none)")
 	fs.BoolVar(&c.create, "create", false, "create the schema and table when missing, with inferred or --types column types")
+	fs.BoolVar(&c.addColumns, "add-columns", false, "add input columns the table lacks, and widen still-empty columns the input needs wider")
+	fs.BoolVar(&c.atomic, "atomic", false, "make the whole import visible in one transaction, or nothing (loads into a staging table first)")
 	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "parallel `N` workers (and chunks)")
 	fs.IntVar(&c.batchRows, "batch-rows", 50_000, "rows per batch (one transaction each)")
 	fs.StringVar(&c.rejects, "rejects", "", "write rejected records as JSON lines to `FILE`")
@@ -72,8 +76,10 @@ func (c *common) check() error {
 		return usagef("--to is required (or set TMIMPORT_TO or PGHOST/PGDATABASE)")
 	case c.table == "":
 		return usagef("--table is required")
-	case !oneOf(c.mode, "append", "upsert", "ignore"):
-		return usagef("--mode must be append, upsert or ignore, got %q", c.mode)
+	case !oneOf(c.mode, "append", "upsert", "ignore", "replace"):
+		return usagef("--mode must be append, upsert, ignore or replace, got %q", c.mode)
+	case c.mode == "replace" && c.atomic:
+		return usagef("--mode replace is atomic already; drop --atomic")
 	case c.workers < 1 || c.workers > 1024:
 		return usagef("--workers must be between 1 and 1024, got %d", c.workers)
 	case c.batchRows < 1:

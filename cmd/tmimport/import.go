@@ -26,7 +26,13 @@ type importJob[T any] struct {
 	// partition, when set, routes rows to workers by key (upsert/ignore).
 	partition func(T) uint64
 	// ledger, when set, is marked finished after a successful run.
-	ledger  *pgio.Ledger
+	ledger *pgio.Ledger
+	// staging, when set, is published after a successful run (--atomic, replace), with
+	// columns, mode and key.
+	staging *pgio.Staging
+	columns []string
+	mode    pgio.Mode
+	key     []string
 	feature bool // positions are GeoJSON feature indices
 	stdout  io.Writer
 	stderr  io.Writer
@@ -70,6 +76,9 @@ func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
 	}
 	sum, runErr := p.Run(ctx)
 	prog.finish()
+	if j.staging != nil {
+		runErr = publish(ctx, j, &sum, runErr)
+	}
 	if runErr == nil && j.ledger != nil {
 		runErr = j.ledger.Finish(ctx)
 	}
@@ -87,6 +96,25 @@ func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
 		return runErr
 	case sum.Rejected > 0:
 		return errRejected
+	}
+	return nil
+}
+
+// publish makes a staged import visible, or drops the staging table of a failed one
+// unless an import id lets it resume.
+func publish[T any](ctx context.Context, j importJob[T], sum *pipeline.Summary, runErr error) error {
+	if runErr != nil {
+		if j.flags.importID == "" {
+			_ = j.staging.Drop(context.WithoutCancel(ctx))
+		}
+		return runErr
+	}
+	n, err := j.staging.Publish(ctx, j.columns, j.mode, j.key)
+	if err != nil {
+		return err
+	}
+	if j.mode != pgio.Append { // rows written so far went to the staging table
+		sum.Written = n
 	}
 	return nil
 }

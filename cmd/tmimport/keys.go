@@ -65,7 +65,7 @@ func hashFields(fields [][]byte, idx []int) uint64 {
 }
 
 // fingerprint binds an import id to the input's bytes and the run's chunking.
-func fingerprint(path string, table pgx.Identifier, mode pgio.Mode, key []string, f *common) (pgio.Fingerprint, error) {
+func fingerprint(path string, table pgx.Identifier, f *common, key []string) (pgio.Fingerprint, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return pgio.Fingerprint{}, err
@@ -77,8 +77,16 @@ func fingerprint(path string, table pgx.Identifier, mode pgio.Mode, key []string
 		return pgio.Fingerprint{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return pgio.Fingerprint{
-		Target: table.Sanitize(), Mode: mode.String(), Key: strings.Join(key, ","),
+		Target: table.Sanitize(), Mode: modeName(f), Key: strings.Join(key, ","),
 		Input: path, InputSize: n, InputHash: hex.EncodeToString(h.Sum(nil)),
 		Workers: f.workers, BatchRows: f.batchRows, BatchBytes: pipeline.BatchBytesDefault,
 	}, nil
+}
+
+// modeName is the mode as the ledger records it, with --atomic.
+func modeName(f *common) string {
+	if f.atomic {
+		return f.mode + "+atomic"
+	}
+	return f.mode
 }
