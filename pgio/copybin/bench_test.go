@@ -3,6 +3,7 @@ package copybin_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +76,9 @@ func BenchmarkAppendRowTaskHistory(b *testing.B) {
 	b.SetBytes(int64(in / len(recs)))
 	buf := make([]byte, 0, 1<<20)
 	b.ReportAllocs()
-	b.ResetTimer()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0, cpuOK := threadCPU()
 	i := 0
 	for b.Loop() {
 		if len(buf) > cap(buf)-4096 {
@@ -87,6 +90,9 @@ func BenchmarkAppendRowTaskHistory(b *testing.B) {
 		if i++; i == len(recs) {
 			i = 0
 		}
+	}
+	if cpu1, ok := threadCPU(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
 

@@ -31,6 +31,7 @@ package pgtest
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -126,46 +127,68 @@ func Shutdown() error {
 // test (or fails it under TMIMPORT_REQUIRE_DB=1) when no server can be had.
 func Start(tb testing.TB) *DB {
 	tb.Helper()
+	db, err := Open(context.Background())
+	if errors.Is(err, errNoServer) {
+		if os.Getenv(EnvRequire) == "1" {
+			tb.Fatalf("pgtest: no database (%s=1): %v", EnvRequire, err)
+		}
+		tb.Skipf("pgtest: skipping, no database: %v", err)
+	}
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("pgtest: %v", err)
+		}
+	})
+	return db
+}
+
+// errNoServer wraps the reason no server could be had.
+var errNoServer = errors.New("no server")
+
+// Open returns a new, empty database with PostGIS, for code that has no testing.TB,
+// such as Example functions. Close drops it.
+func Open(ctx context.Context) (*DB, error) {
 	shared.once.Do(func() { shared.start() })
 	if shared.skip != "" {
-		if os.Getenv(EnvRequire) == "1" {
-			tb.Fatalf("pgtest: no database (%s=1): %s", EnvRequire, shared.skip)
-		}
-		tb.Skipf("pgtest: skipping, no database: %s", shared.skip)
+		return nil, fmt.Errorf("%w: %s", errNoServer, shared.skip)
 	}
 	if shared.err != nil {
-		tb.Fatalf("pgtest: %v", shared.err)
+		return nil, shared.err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	name := fmt.Sprintf("t_%d_%d", os.Getpid(), shared.seq.Add(1))
 	if err := adminExec(ctx, fmt.Sprintf("create database %s template %s", name, templateDB)); err != nil {
-		tb.Fatalf("pgtest: create database: %v", err)
+		return nil, fmt.Errorf("create database: %w", err)
 	}
 	db := &DB{Name: name, DSN: withDatabase(shared.adminDSN, name)}
-	tb.Cleanup(func() { db.drop(tb) })
 	c, err := pgio.New(pgio.Config{DSN: db.DSN, ApplicationName: "pgtest"})
 	if err == nil {
 		err = c.Connect(ctx)
 	}
 	if err != nil {
-		tb.Fatalf("pgtest: connect to %s: %v", name, err)
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", name, err)
 	}
 	db.Pool, _ = c.Pool("pgtest")
-	return db
+	return db, nil
 }
 
-// drop closes the pool and drops the database, forcing out leftover sessions (for
+// Close closes the pool and drops the database, forcing out leftover sessions (for
 // example of a killed subprocess).
-func (db *DB) drop(tb testing.TB) {
+func (db *DB) Close() error {
 	if db.Pool != nil {
 		db.Pool.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := adminExec(ctx, fmt.Sprintf("drop database if exists %s with (force)", db.Name)); err != nil {
-		tb.Errorf("pgtest: drop database %s: %v", db.Name, err)
+		return fmt.Errorf("drop database %s: %w", db.Name, err)
 	}
+	return nil
 }
 
 // start finds or starts the server and prepares the template database.
