@@ -232,3 +232,21 @@ func (c *Client) PrimaryKey(ctx context.Context, table pgx.Identifier) ([]string
 	}
 	return key, c.scrub(err)
 }
+
+// SpatialIndex builds a GIST index on a geometry column unless one exists, after a load
+// (building it before would slow every insert).
+func (c *Client) SpatialIndex(ctx context.Context, table pgx.Identifier, column string) error {
+	name := table[len(table)-1] + "_" + column + "_gist"
+	if len(name) > MaxIdentifierLen {
+		name = name[:MaxIdentifierLen]
+	}
+	err := c.InLockedTx(ctx, table, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, fmt.Sprintf("create index if not exists %s on %s using gist (%s)",
+			pgx.Identifier{name}.Sanitize(), table.Sanitize(), pgx.Identifier{column}.Sanitize()))
+		return err
+	})
+	if err != nil {
+		return c.scrub(fmt.Errorf("pgio: spatial index on %s: %w", table.Sanitize(), err))
+	}
+	return nil
+}

@@ -121,6 +121,7 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) 
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(stderr)
+				fmt.Fprintf(stderr, "Flags of tmimport %s:\n", fs.Name())
 				fs.PrintDefaults()
 				return nil, err
 			}

@@ -65,7 +65,7 @@ func exitCode(err error, cmd string, stderr io.Writer) int {
 	case errors.Is(err, errRejected):
 		return exitRejects
 	case errors.Is(err, flag.ErrHelp):
-		return exitUsage
+		return exitOK // -h printed the flags, as asked
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "tmimport %s: %v\nRun 'tmimport %s -h' for its flags.\n", cmd, err, cmd)
 		return exitUsage
@@ -90,6 +90,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	case "csv":
 		return exitCode(runCSV(ctx, args[1:], stdout, stderr), args[0], stderr)
+	case "geojson":
+		return exitCode(runGeoJSON(ctx, args[1:], stdout, stderr), args[0], stderr)
 	case "ledger":
 		return exitCode(runLedger(ctx, args[1:], stdout, stderr), args[0], stderr)
 	default:
@@ -104,6 +106,8 @@ func usage(w io.Writer) {
 
 Usage:
   tmimport csv --to DSN --table [schema.]name [flags] FILE|-
+  tmimport geojson --to DSN --table [schema.]name [--geometry-column geom] [--srid 4326]
+                   [--to-srid N] [--multi] [--spatial-index] [flags] FILE|-
   tmimport ledger list|forget --to DSN [IMPORT_ID]
   tmimport version
   tmimport help

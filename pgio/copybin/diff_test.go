@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,8 +46,9 @@ func TestDifferential(t *testing.T) {
 	ctx := context.Background()
 	s := diffSessions{
 		csvA: diffConnect(t, db.DSN, "set timezone = 'America/Sao_Paulo'", "set datestyle = 'ISO, MDY'"),
-		csvB: diffConnect(t, db.DSN, "set timezone = 'Asia/Kathmandu'", "set datestyle = 'SQL, DMY'"),
-		bin:  diffConnect(t, db.DSN, "set timezone = 'Pacific/Chatham'", "set datestyle = 'German, YMD'"),
+		csvB: diffConnect(t, db.DSN, "set timezone = 'Asia/Kathmandu'", "set datestyle = 'SQL, DMY'",
+			"set timezone_abbreviations = 'India'"),
+		bin: diffConnect(t, db.DSN, "set timezone = 'Pacific/Chatham'", "set datestyle = 'German, YMD'"),
 	}
 	var version, encoding string
 	require.NoError(t, s.bin.QueryRow(ctx, "select version(), current_setting('server_encoding')").Scan(&version, &encoding))
@@ -101,6 +103,26 @@ func TestDifferential(t *testing.T) {
 		})
 	}
 
+	// A value the encoder passes through but the server refuses is reported, in binary
+	// COPY, as "line N" with N the tuple's 1-based position, and the column's name.
+	t.Run("error context", func(t *testing.T) {
+		_, err := s.bin.Exec(ctx, "create table ctx_bin (i integer, v character varying(2))")
+		require.NoError(t, err)
+		enc, err := copybin.NewEncoder([]string{"integer", "character varying(2)"})
+		require.NoError(t, err)
+		buf := slices.Clone(enc.Header())
+		for i, v := range []string{"a", "bb", "ccc", "d"} {
+			buf, err = enc.AppendRow(buf, [][]byte{[]byte(strconv.Itoa(i)), []byte(v)})
+			require.NoError(t, err)
+		}
+		buf = append(buf, copybin.Trailer()...)
+		_, err = s.bin.PgConn().CopyFrom(ctx, bytes.NewReader(buf), "copy ctx_bin from stdin (format binary)")
+		var pgErr *pgconn.PgError
+		require.True(t, errors.As(err, &pgErr), "%v", err)
+		require.Equal(t, "22001", pgErr.Code)
+		require.Equal(t, "COPY ctx_bin, line 3, column v", pgErr.Where)
+	})
+
 	t.Run("task_history", func(t *testing.T) {
 		cols := []diffCol{{"id", "bigint", "int8send"}, {"project_id", "integer", "int4send"},
 			{"task_id", "integer", "int4send"}, {"action", "text", "textsend"}, {"action_text", "text", "textsend"},
@@ -147,10 +169,15 @@ func (s diffSessions) run(ctx context.Context, t *testing.T, name string, cols [
 
 	var csvLines, tuples [][]byte
 	var accepted, rowOf []int // tuple indices 0…n-1, and each tuple's index in rows
+	var refused []string      // valid UTF-8 texts of refused fields, for the coverage log
 	for i, row := range rows {
 		tuple, err := enc.AppendRow(nil, row)
 		if err != nil {
 			require.ErrorIs(t, err, copybin.ErrNotConvertible)
+			var ce *copybin.ConvertError
+			if errors.As(err, &ce) && ce.Column > 0 && utf8.Valid(row[ce.Column]) && bytes.IndexByte(row[ce.Column], 0) < 0 {
+				refused = append(refused, string(row[ce.Column]))
+			}
 			continue
 		}
 		requireTuple(t, tuple, len(cols))
@@ -204,6 +231,29 @@ func (s diffSessions) run(ctx context.Context, t *testing.T, name string, cols [
 	require.Equal(t, len(accepted)-len(badBin), count)
 	t.Logf("%d records: %d encoded (%d stored identically, %d refused by the server on both paths with the same SQLSTATE), %d not convertible",
 		len(rows), len(accepted), count, len(badBin), len(rows)-len(accepted))
+	if len(cols) == 2 && len(refused) > 0 {
+		s.logCoverage(ctx, t, types[1], refused)
+	}
+}
+
+// logCoverage logs how many of the values the encoder refused PostgreSQL accepts (with
+// CSV session A's settings), with examples: the forms left to the CSV path.
+func (s diffSessions) logCoverage(ctx context.Context, t *testing.T, typ string, refused []string) {
+	t.Helper()
+	_, err := s.csvA.Exec(ctx, `create or replace function pg_temp.accepts(v text, typ text) returns boolean
+		language plpgsql as $$ begin execute format('select %L::%s', v, typ); return true;
+		exception when others then return false; end $$`)
+	require.NoError(t, err)
+	var examples []string
+	err = s.csvA.QueryRow(ctx, `select coalesce(array_agg(v), '{}') from unnest($1::text[]) v where pg_temp.accepts(v, $2)`,
+		refused, typ).Scan(&examples)
+	require.NoError(t, err)
+	n := len(examples)
+	slices.Sort(examples)
+	examples = slices.Compact(examples)
+	rand.Shuffle(len(examples), func(i, j int) { examples[i], examples[j] = examples[j], examples[i] })
+	t.Logf("of %d refused values PostgreSQL accepts %d (left to the CSV path), e.g. %q",
+		len(refused), n, examples[:min(8, len(examples))])
 }
 
 // requireSameBad requires that the server refused the same rows, with the same

@@ -49,6 +49,24 @@
 // Everything else (surrounding space in dates, BC, infinity, 24:00:00, more than six
 // fractional digits, zone names, hexadecimal, underscores, numeric, …) is refused.
 //
+// # What exactness rests on
+//
+// A differential test loads thousands of generated values per type, and W1's
+// task_history rows, through both paths into PostgreSQL 15 and requires identical
+// tables, byte for byte through each type's send function, under two different
+// TimeZone and DateStyle settings on the CSV side. Beyond what it checks:
+//
+//   - Floats assume the server's C library rounds strtod and strtof correctly, as
+//     glibc (every usual Linux build) does; Go's strconv rounds correctly too.
+//   - "Z" is read as UTC because it is the abbreviation Z of timezone_abbreviations,
+//     which every set PostgreSQL ships (Default, Australia, India) defines as UTC. A
+//     server with a custom set lacking it would reject what the encoder accepts.
+//   - Text is sent in the session's client_encoding, like the CSV path as tmimport uses
+//     it; a COPY ENCODING option would apply to CSV only.
+//   - The caller passes nil exactly where the CSV path would produce NULL (unquoted
+//     empty field, NULL option, FORCE_NULL), and the CSV path's own quirks, such as the
+//     \. end-of-data line, are the caller's to mirror.
+//
 // # Example
 //
 //	enc, err := copybin.NewEncoder([]string{"bigint", "text", "timestamp without time zone"})

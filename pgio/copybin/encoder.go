@@ -159,7 +159,7 @@ func Trailer() []byte { return []byte{0xff, 0xff} }
 // When a field's text is not in a form the encoder converts exactly, or the record
 // does not have one field per column, AppendRow returns a *[ConvertError] matching
 // [ErrNotConvertible]; the returned slice then holds an unspecified partial tuple, so
-// cut it back to its length before the call. AppendRow does not allocate unless dst
+// keep dst (or cut the result back to len(dst)). AppendRow does not allocate unless dst
 // must grow or it fails.
 func (e *Encoder) AppendRow(dst []byte, fields [][]byte) ([]byte, error) {
 	if len(fields) != len(e.kinds) {

@@ -48,6 +48,7 @@ type config struct {
 	rssRows   int
 	seed      uint64
 	workloads []string
+	tools     []string // only these tool keys (empty: all)
 }
 
 func main() {
@@ -101,7 +102,7 @@ func parseFlags(args []string) (config, error) {
 		return config{}, err
 	}
 	cfg := config{root: root}
-	var workloads string
+	var workloads, tools string
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.StringVar(&cfg.out, "out", filepath.Join(root, "BENCHMARKS.md"), "Markdown report to write")
 	fs.StringVar(&cfg.dir, "dir", filepath.Join(root, ".bench"), "data directory (generated inputs, tmimport binary)")
@@ -112,6 +113,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&workloads, "workloads", "w1", "comma-separated workloads: "+strings.Join(workloadKeys(), ", "))
 	fs.StringVar(&cfg.dsn, "dsn", os.Getenv("TMIMPORT_BENCH_DSN"), "target server DSN (default $TMIMPORT_BENCH_DSN; empty: start a container)")
 	fs.StringVar(&cfg.image, "image", envOr("TMIMPORT_PG_IMAGE", "tmimport/postgis:15"), "image of the container started without -dsn (never pulled)")
+	fs.StringVar(&tools, "tools", "", "comma-separated tool keys to run (default: all; e.g. server-copy,tmimport-w2)")
 	fs.StringVar(&cfg.tmimport, "tmimport", "", "tmimport binary (default: build ./cmd/tmimport into -dir)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -119,6 +121,7 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	cfg.tools = splitList(tools)
 	return cfg.validate(workloads)
 }
 
@@ -132,8 +135,7 @@ func (c config) validate(workloads string) (config, error) {
 	case c.rssRows < 0:
 		return c, errors.New("-rss-rows must be 0 (skip) or more")
 	}
-	for _, w := range strings.Split(workloads, ",") {
-		w = strings.ToLower(strings.TrimSpace(w))
+	for _, w := range splitList(strings.ToLower(workloads)) {
 		if _, ok := workloadByKey(w); !ok {
 			return c, fmt.Errorf("-workloads: unknown workload %q (have %s)", w, strings.Join(workloadKeys(), ", "))
 		}
@@ -243,6 +245,17 @@ func (b *bench) fail(format string, args ...any) {
 // logf prints a progress line to stderr.
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench %s: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envOr(key, def string) string {

@@ -55,8 +55,9 @@ type toolResult struct {
 type trial struct {
 	rep     int
 	wall    time.Duration
-	rssKiB  int64  // client peak RSS, summed over the tool's processes
-	failure string // why it failed or what it loaded wrongly; "" when it passed
+	rssKiB  int64         // client peak RSS, summed over the tool's processes
+	cpu     time.Duration // client CPU time (user + system), summed likewise
+	failure string        // why it failed or what it loaded wrongly; "" when it passed
 }
 
 // checksum is a table's row count and an order-independent hash of its rows.
@@ -120,6 +121,9 @@ func (b *bench) runVariant(ctx context.Context, v *variant, d *dataset, reps int
 
 // availability returns why t cannot run here, or "".
 func (b *bench) availability(ctx context.Context, t *tool) string {
+	if len(b.cfg.tools) > 0 && !slices.Contains(b.cfg.tools, t.key) {
+		return "skipped (-tools)"
+	}
 	if t.needs != "" {
 		if _, err := exec.LookPath(t.needs); err != nil {
 			return "skipped (" + t.needs + " not installed)"
@@ -193,7 +197,11 @@ func (b *bench) measure(ctx context.Context, v *variant, d *dataset, tr *toolRes
 		logf("[%s] %s (%s): %s: %v", v.title, tr.t.name, tr.t.settings, statusNA, err)
 		return nil
 	}
-	r := trial{rep: rep, wall: wall, rssKiB: sumRSS(outs)}
+	r := trial{rep: rep, wall: wall}
+	for _, o := range outs {
+		r.rssKiB += o.rssKiB
+		r.cpu += o.cpu
+	}
 	if err != nil {
 		r.failure = "failed: " + err.Error()
 	} else if r.failure, err = b.verify(ctx, v, tr.t, outs, want); err != nil {
@@ -260,6 +268,7 @@ func (b *bench) checksum(ctx context.Context, table string) (checksum, error) {
 type procOut struct {
 	stdout, stderr bytes.Buffer
 	rssKiB         int64
+	cpu            time.Duration
 }
 
 // runProcs starts the processes together and waits for all of them. The wall time runs
@@ -289,6 +298,7 @@ func runProcs(ctx context.Context, argvs [][]string) (time.Duration, []*procOut,
 		if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			outs[i].rssKiB = ru.Maxrss // KiB on Linux
 		}
+		outs[i].cpu = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 	}
 	return time.Since(start), outs, errors.Join(errs...)
 }
@@ -300,14 +310,6 @@ func rotate[T any](s []T, n int) []T {
 	}
 	n %= len(s)
 	return append(slices.Clone(s[n:]), s[:n]...)
-}
-
-func sumRSS(outs []*procOut) int64 {
-	var n int64
-	for _, o := range outs {
-		n += o.rssKiB
-	}
-	return n
 }
 
 func hasMark(s string) bool {
@@ -329,8 +331,8 @@ func logRun(v *variant, t *tool, rep, reps int, r trial, d *dataset) {
 	}
 	rss := ""
 	if !t.server {
-		rss = fmt.Sprintf(", client RSS %.0f MB", float64(r.rssKiB)/1024)
+		rss = fmt.Sprintf(", client RSS %.0f MB, CPU %.2f s", float64(r.rssKiB)/1024, r.cpu.Seconds())
 	}
-	logf("[%s %d/%d] %-32s %-38s %6.2f s  %s rows/s  %5.0f MB/s%s  %s", v.title, rep+1, reps, t.name, t.settings,
+	logf("[%s %d/%d] %-38s %-30s %6.2f s  %s rows/s  %5.0f MB/s%s  %s", v.title, rep+1, reps, t.name, t.settings,
 		s, fmtRate(float64(d.rows)/s), float64(d.bytes)/1e6/s, rss, status)
 }

@@ -106,7 +106,7 @@ func appendText(dst []byte, rnd *rand.Rand, multiline bool, eol string) []byte {
 		return append(dst, `""`...)
 	}
 	var raw []byte
-	for n := rnd.IntN(4); n >= 0 && len(raw) < 60; n-- {
+	for n := 1 + rnd.IntN(6); n >= 0 && len(raw) < 60; n-- {
 		if len(raw) > 0 {
 			raw = append(raw, ' ')
 		}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/stages/csvsrc"
+	"github.com/tmimport/tmimport/stages/geojsonsrc"
+)
+
+// runGeoJSON implements `tmimport geojson`.
+func runGeoJSON(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f common
+	var o geojsonsrc.Options
+	var spatialIndex bool
+	fs := flag.NewFlagSet("geojson", flag.ContinueOnError)
+	f.register(fs)
+	fs.StringVar(&o.GeometryColumn, "geometry-column", geojsonsrc.GeometryColumnDefault, "geometry column `name`")
+	fs.IntVar(&o.SRID, "srid", 0, "SRID of the input when it has no crs member (default 4326)")
+	fs.IntVar(&o.ToSRID, "to-srid", 0, "reproject to this SRID (4326 or 3857)")
+	fs.BoolVar(&o.Multi, "multi", false, "promote Point, LineString, Polygon to Multi*")
+	fs.BoolVar(&spatialIndex, "spatial-index", false, "build a GIST index on the geometry column after the load")
+	fs.IntVar(&o.Sample, "sample", geojsonsrc.SampleDefault, "features sampled to infer column types")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("geojson needs exactly one input FILE (or - for stdin), got %d", len(pos))
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	table, err := pgio.ParseTableName(f.table)
+	if err != nil {
+		return usagef("--table: %v", err)
+	}
+	replace := f.mode == "replace"
+	mode, err := pgio.ParseMode(strings.Replace(f.mode, "replace", "append", 1))
+	if err != nil {
+		return usagef("--mode: %v", err)
+	}
+	if err := pgio.CheckIdentifier(o.GeometryColumn); err != nil {
+		return usagef("--geometry-column: %v", err)
+	}
+	src, err := geojsonsrc.Open(pos[0], o)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	size := fileSize(pos[0])
+	if f.importID != "" && size == 0 {
+		return usagef("--import-id needs a regular file as input")
+	}
+	if mode != pgio.Append && f.workers > 1 {
+		f.workers = 1 // features stream once; key affinity needs to re-read (see README)
+		fmt.Fprintf(stderr, "tmimport geojson: --mode %s uses 1 worker\n", mode)
+	}
+	client, err := connect(ctx, f.to, f.workers)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	cols, err := geoColumns(ctx, client, src, table, &f)
+	if err != nil {
+		return err
+	}
+	cfg := pgio.CopyConfig[csvsrc.Record]{Table: table, Columns: cols, Raw: recordRaw, Mode: mode, Retries: f.retries, LineRow: csvsrc.Dialect{}.CopyLineRow}
+	if mode != pgio.Append {
+		if cfg.Key, err = resolveKey(ctx, client, table, f.key); err != nil {
+			return err
+		}
+	}
+	if f.importID != "" {
+		fp, err := fingerprint(pos[0], table, &f, cfg.Key)
+		if err != nil {
+			return err
+		}
+		if cfg.Ledger, err = client.OpenLedger(ctx, f.importID, fp); err != nil {
+			return err
+		}
+	}
+	staging, err := stage(ctx, client, &cfg, &f, replace)
+	if err != nil {
+		return err
+	}
+	sink, err := pgio.NewCopySink(client, cfg)
+	if err != nil {
+		return err
+	}
+	err = runImport(ctx, importJob[csvsrc.Record]{
+		command: "geojson", table: table, flags: &f, name: src.Name(), size: size, feature: true,
+		source: src, sink: sink, ledger: cfg.Ledger, staging: staging, columns: cols, mode: mode, key: cfg.Key,
+		stdout: stdout, stderr: stderr,
+	})
+	if (err == nil || err == errRejected) && spatialIndex {
+		if ierr := client.SpatialIndex(ctx, table, o.GeometryColumn); ierr != nil {
+			return ierr
+		}
+	}
+	return err
+}
+
+// geoColumns creates or evolves the table as asked and binds the input's columns to
+// the table's, returning the table's column names in COPY order.
+func geoColumns(ctx context.Context, c *pgio.Client, src *geojsonsrc.Source, table pgx.Identifier, f *common) ([]string, error) {
+	inCols := src.Columns()
+	want := make([]pgio.Column, len(inCols))
+	names := make([]string, len(inCols))
+	for i, col := range inCols {
+		if err := pgio.CheckIdentifier(col.Name); err != nil {
+			return nil, fmt.Errorf("%s: property: %w", src.Name(), err)
+		}
+		want[i], names[i] = pgio.Column{Name: col.Name, Type: col.Type}, col.Name
+	}
+	existing, err := c.TableColumns(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case existing == nil && !f.create:
+		return nil, fmt.Errorf("table %s does not exist (use --create to create it)", table.Sanitize())
+	case existing == nil:
+		if _, err := c.CreateTable(ctx, table, want, splitList(f.key)); err != nil {
+			return nil, err
+		}
+	case f.addColumns:
+		if _, _, err := c.EvolveTable(ctx, table, want); err != nil {
+			return nil, err
+		}
+	}
+	if existing, err = c.TableColumns(ctx, table); err != nil {
+		return nil, err
+	}
+	tableNames := make([]string, len(existing))
+	for i, col := range existing {
+		tableNames[i] = col.Name
+	}
+	cols, err := csvsrc.MapHeader(names, tableNames)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (table %s has columns %s)", src.Name(), err, table.Sanitize(), strings.Join(tableNames, ", "))
+	}
+	return cols, src.Bind(names)
+}
