@@ -13,6 +13,7 @@ import (
 
 	"github.com/tmimport/tmimport/pgio"
 	"github.com/tmimport/tmimport/pipeline"
+	"github.com/tmimport/tmimport/stages/csvgeom"
 	"github.com/tmimport/tmimport/stages/csvsrc"
 )
 
@@ -23,7 +24,14 @@ type csvFlags struct {
 	noHeader                       bool
 	columns, types                 string
 	sample                         int
+	geometry                       listFlag
 }
+
+// listFlag collects a repeatable flag's values.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // runCSV implements `tmimport csv`.
 func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -38,6 +46,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.columns, "columns", "", "comma-separated column names of the input's fields (instead of the header)")
 	fs.StringVar(&f.types, "types", "", "with --create: explicit column types, col=type,... (others are inferred)")
 	fs.IntVar(&f.sample, "sample", 1000, "with --create: rows sampled to infer column types")
+	fs.Var(&f.geometry, "geometry", "convert column `col:format[:srid]` (format wkt, wkb-hex, ewkb-hex or geojson; srid default 4326) into a PostGIS geometry; repeatable")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -60,13 +69,17 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	geoms, err := geometryColumns(f.geometry, types)
+	if err != nil {
+		return err
+	}
 	replace := f.mode == "replace"
 	mode, err := pgio.ParseMode(strings.Replace(f.mode, "replace", "append", 1))
 	if err != nil {
 		return usagef("--mode: %v", err)
 	}
 	keyed := mode != pgio.Append
-	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed})
+	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed || len(geoms) > 0})
 	if err != nil {
 		return err
 	}
@@ -121,9 +134,16 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	var stages []pipeline.Stage[csvsrc.Record]
+	if len(geoms) > 0 {
+		if err := bindGeometry(geoms, src.Header()); err != nil {
+			return err
+		}
+		stages = append(stages, csvgeom.Stage(dialect, geoms))
+	}
 	return runImport(ctx, importJob[csvsrc.Record]{
 		command: "csv", table: table, flags: &f.common, name: src.Name(), size: size,
-		source: src, sink: sink, partition: partition, ledger: cfg.Ledger, stdout: stdout, stderr: stderr,
+		source: src, stages: stages, sink: sink, partition: partition, ledger: cfg.Ledger, stdout: stdout, stderr: stderr,
 		staging: staging, columns: cols, mode: mode, key: cfg.Key,
 	})
 }
@@ -292,3 +312,31 @@ func connect(ctx context.Context, dsn string, workers int) (*pgio.Client, error)
 }
 
 var _ pipeline.Sink[csvsrc.Record] = (*pgio.CopySink[csvsrc.Record])(nil)
+
+// geometryColumns parses the --geometry flags; with --create such a column's type is
+// geometry(Geometry,srid) unless --types says otherwise.
+func geometryColumns(specs []string, types map[string]string) ([]csvgeom.Column, error) {
+	var cols []csvgeom.Column
+	for _, spec := range specs {
+		name, format, srid, err := csvgeom.Parse(spec)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		if _, ok := types[name]; !ok {
+			types[name] = fmt.Sprintf("geometry(Geometry,%d)", srid)
+		}
+		cols = append(cols, csvgeom.Column{Name: name, Format: format, SRID: srid, Index: -1})
+	}
+	return cols, nil
+}
+
+// bindGeometry finds each geometry column's field in the header.
+func bindGeometry(cols []csvgeom.Column, header []string) error {
+	for i := range cols {
+		cols[i].Index = slices.Index(header, cols[i].Name)
+		if cols[i].Index < 0 {
+			return usagef("--geometry names %q, which is not a column of the input (%s)", cols[i].Name, strings.Join(header, ", "))
+		}
+	}
+	return nil
+}
