@@ -1,0 +1,112 @@
+package geojsonsrc
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/tmimport/tmimport/pipeline"
+	"github.com/tmimport/tmimport/stages/csvsrc"
+)
+
+func TestPgType(t *testing.T) {
+	cases := []struct {
+		name  string
+		kinds []string
+		want  string
+	}{
+		{"no values", nil, "text"},
+		{"ints", []string{"int"}, "bigint"},
+		{"ints and floats", []string{"int", "float"}, "double precision"},
+		{"bools", []string{"bool"}, "boolean"},
+		{"bools and ints", []string{"bool", "int"}, "text"},
+		{"strings", []string{"string", "int"}, "text"},
+		{"objects", []string{"json", "string"}, "jsonb"},
+	}
+	for _, tc := range cases {
+		k := map[string]bool{}
+		for _, x := range tc.kinds {
+			k[x] = true
+		}
+		if got := pgType(k); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAppendValue(t *testing.T) {
+	cases := []struct {
+		v    any
+		typ  string
+		want string
+	}{
+		{nil, "text", ""},
+		{"", "text", `""`},
+		{`say "hi", ok`, "text", `"say ""hi"", ok"`},
+		{`\.`, "text", `"\."`},
+		{json.Number("12"), "bigint", "12"},
+		{true, "boolean", "true"},
+		{map[string]any{"a": []any{json.Number("1")}}, "jsonb", `"{""a"":[1]}"`},
+		{"plain", "jsonb", `"""plain"""`},
+	}
+	for _, tc := range cases {
+		if got := string(appendValue(nil, tc.v, tc.typ)); got != tc.want {
+			t.Errorf("appendValue(%#v, %s) = %s, want %s", tc.v, tc.typ, got, tc.want)
+		}
+	}
+}
+
+// TestSourceTurnsFeaturesIntoRecordsAndRejects reads a small collection through the
+// pipeline contract: valid features become CSV records in the bound column order, the
+// invalid ones rejects with their index.
+func TestSourceTurnsFeaturesIntoRecordsAndRejects(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[
+{"type":"Feature","id":7,"properties":{"b":"x,y","a":1},"geometry":{"type":"Point","coordinates":[1,2]}},
+{"type":"Feature","properties":{"a":2,"c":3},"geometry":{"type":"Point","coordinates":[1,2]}},
+{"type":"Feature","properties":{"a":3},"geometry":{"type":"Point","coordinates":[1,200]}},
+{"type":"Feature","properties":{"a":4},"geometry":{"type":"Point","coordinates":"bad"}}]}`
+	s, err := NewReader(strings.NewReader(in), "in.geojson", Options{Sample: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range s.Columns() {
+		names = append(names, c.Name+" "+c.Type)
+	}
+	if got := strings.Join(names, "; "); got != "a bigint; b text; id bigint; geom geometry(Point,4326)" {
+		t.Fatalf("columns: %s", got)
+	}
+	if err := s.Bind([]string{"geom", "a", "b", "id"}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	var rejects []pipeline.Reject
+	for c, err := range s.Chunks(context.Background(), 2) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b pipeline.Batch[csvsrc.Record]
+		for {
+			b.Reset()
+			err := c.Next(context.Background(), &b, pipeline.Limits{Rows: 10, Bytes: 1 << 20})
+			if err == io.EOF {
+				break
+			}
+			for _, r := range b.Rows {
+				rows = append(rows, string(r.Raw))
+			}
+			rejects = append(rejects, b.Rejects...)
+		}
+	}
+	if len(rows) != 1 || rows[0] != "0101000020E6100000000000000000F03F0000000000000040,1,\"x,y\",7\n" {
+		t.Fatalf("rows: %q", rows)
+	}
+	if len(rejects) != 3 || rejects[0].Pos.Index != 1 || rejects[1].Pos.Index != 2 || rejects[2].Pos.Index != 3 {
+		t.Fatalf("rejects: %v", rejects)
+	}
+	if !strings.Contains(rejects[0].Err.Error(), `property "c" is not a column`) {
+		t.Fatalf("reject 0: %v", rejects[0].Err)
+	}
+}
