@@ -75,6 +75,24 @@ type CopyConfig[T any] struct {
 	// RetryBase is the first backoff delay, doubled on each retry up to 10 s, with
 	// jitter. Defaults to 200 ms.
 	RetryBase time.Duration
+	// BatchTimeout bounds one attempt at a batch; an attempt that takes longer (a
+	// stalled network, a server that stopped answering) is abandoned, its connection
+	// closed and its transaction rolled back by the server, and the batch retried.
+	// Defaults to 0: no limit.
+	BatchTimeout time.Duration
+	// OnRetry, when set, is told about each retry before its backoff. Optional.
+	OnRetry func(Retry)
+}
+
+// Retry describes a batch about to be retried.
+type Retry struct {
+	// Chunk, Batch and Partition identify the batch; First and Last locate it.
+	Chunk, Batch, Partition int
+	First, Last             pipeline.Pos
+	// Attempt is the number of the retry (1 for the first).
+	Attempt int
+	// Err is the failure of the previous attempt.
+	Err error
 }
 
 // CopySink writes batches to a table with COPY. It implements [pipeline.Sink].

@@ -161,7 +161,7 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 	rejects := len(b.Rejects)
 	for attempt := 0; ; attempt++ {
 		b.DropRejects(rejects) // forget what a failed attempt rejected
-		st, err := s.attempt(ctx, b, id, entry)
+		st, err := s.attemptWithin(ctx, b, id, entry)
 		var unknown *OutcomeUnknownError
 		switch {
 		case err == nil:
@@ -182,11 +182,36 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 		if attempt >= s.cfg.Retries {
 			return pipeline.WriteStats{}, fmt.Errorf("pgio: giving up after %d retries: %w", attempt, err)
 		}
+		if s.cfg.OnRetry != nil {
+			s.cfg.OnRetry(Retry{Chunk: b.Chunk, Batch: b.Seq, Partition: b.Partition, First: b.PosAt(0), Last: b.PosAt(len(b.Rows) - 1), Attempt: attempt + 1, Err: err})
+		}
 		if err := sleep(ctx, backoff(s.cfg.RetryBase, attempt)); err != nil {
 			return pipeline.WriteStats{}, err
 		}
 	}
 }
+
+// attemptWithin runs one attempt under CopyConfig.BatchTimeout. An attempt that runs
+// out of its own time is a transient failure (retried); the run's ctx ending is not.
+func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry) (pipeline.WriteStats, error) {
+	if s.cfg.BatchTimeout <= 0 {
+		return s.attempt(ctx, b, id, entry)
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, s.cfg.BatchTimeout, errBatchTimeout)
+	defer cancel()
+	st, err := s.attempt(actx, b, id, entry)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errBatchTimeout) {
+		var unknown *OutcomeUnknownError
+		if errors.As(err, &unknown) {
+			return st, err
+		}
+		return st, fmt.Errorf("%w after %s: %w", errBatchTimeout, s.cfg.BatchTimeout, err)
+	}
+	return st, err
+}
+
+// errBatchTimeout marks an attempt that exceeded CopyConfig.BatchTimeout.
+var errBatchTimeout = errors.New("pgio: batch attempt timed out")
 
 // attempt writes the batch once, in one transaction.
 func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry) (pipeline.WriteStats, error) {
@@ -275,6 +300,9 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 // meet again: a lost or refused connection, a serialization failure or deadlock, too
 // many connections or too little memory or disk, or a server shutting down.
 func Transient(err error) bool {
+	if errors.Is(err, errBatchTimeout) {
+		return true
+	}
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}

@@ -126,6 +126,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
+	sinkOptions(&cfg, &f.common, stderr)
 	staging, err := stage(ctx, client, &cfg, &f.common, replace)
 	if err != nil {
 		return err

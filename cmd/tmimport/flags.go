@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/tmimport/tmimport/pgio"
 )
@@ -27,6 +28,7 @@ type common struct {
 	key        string
 	importID   string
 	retries    int
+	batchTime  time.Duration
 	atomic     bool
 	addColumns bool
 	create     bool
@@ -48,6 +50,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.key, "key", "", "conflict key `col[,col]` of upsert/ignore (default: the table's primary key; with --create, the new table's primary key)")
 	fs.StringVar(&c.importID, "import-id", "", "record committed batches under `ID` in tmimport.ledger; re-running with the same ID resumes, skipping them")
 	fs.IntVar(&c.retries, "retries", pgio.RetriesDefault, "retries of a batch after a transient failure (-1: none)")
+	fs.DurationVar(&c.batchTime, "batch-timeout", 10*time.Minute, "abandon and retry a batch attempt that takes longer than `D` (0: no limit)")
 	fs.BoolVar(&c.create, "create", false, "create the schema and table when missing, with inferred or --types column types")
 	fs.BoolVar(&c.addColumns, "add-columns", false, "add input columns the table lacks, and widen still-empty columns the input needs wider")
 	fs.BoolVar(&c.atomic, "atomic", false, "make the whole import visible in one transaction, or nothing (loads into a staging table first)")
@@ -163,4 +166,16 @@ func splitList(v string) []string {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
 	return parts
+}
+
+// sinkOptions applies the common flags to a sink's configuration.
+func sinkOptions[T any](cfg *pgio.CopyConfig[T], f *common, stderr io.Writer) {
+	cfg.Retries = f.retries
+	cfg.BatchTimeout = f.batchTime
+	if f.verbose {
+		cfg.OnRetry = func(r pgio.Retry) {
+			fmt.Fprintf(stderr, "tmimport: retrying chunk %d batch %d (lines %d-%d, records %d-%d), attempt %d, after: %v\n",
+				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.First.Index, r.Last.Index, r.Attempt, r.Err)
+		}
+	}
 }

@@ -86,6 +86,7 @@ func runGeoJSON(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
+	sinkOptions(&cfg, &f, stderr)
 	staging, err := stage(ctx, client, &cfg, &f, replace)
 	if err != nil {
 		return err

@@ -1,0 +1,150 @@
+package integration_test
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tmimport/tmimport/pgio/pgtest"
+	"github.com/tmimport/tmimport/testdata/gen"
+)
+
+// faultBench is a test database, a toxiproxy in front of it on loopback, and a
+// generated input with its reference state (one plain COPY).
+type faultBench struct {
+	db    *pgtest.DB
+	proxy *toxiproxy.Proxy
+	dsn   string // through the proxy
+	path  string
+	want  tableState
+}
+
+func newFaultBench(t *testing.T, rows int) *faultBench {
+	t.Helper()
+	db := pgtest.Start(t)
+	u, err := url.Parse(db.DSN)
+	require.NoError(t, err)
+	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
+	p := toxiproxy.NewProxy(srv, strings.ReplaceAll(t.Name(), "/", "_"), "127.0.0.1:0", u.Host)
+	require.NoError(t, p.Start())
+	t.Cleanup(p.Stop)
+	u.Host = p.Listen
+	var buf bytes.Buffer
+	require.NoError(t, gen.TaskHistoryCSV(&buf, gen.CSVOptions{Rows: rows, Seed: 12, Multiline: true}))
+	fb := &faultBench{db: db, proxy: p, dsn: u.String(), path: writeFile(t, "th.csv", buf.Bytes())}
+	mustExec(t, db.Pool, "create table ref "+gen.TaskHistoryDDL, "create table th "+gen.TaskHistoryDDL)
+	plainCopy(t, db.Pool, "ref", fb.path)
+	fb.want = stateOf(t, db.Pool, pgx.Identifier{"ref"})
+	return fb
+}
+
+func (fb *faultBench) toxic(t *testing.T, json string) {
+	t.Helper()
+	_, err := fb.proxy.Toxics.AddToxicJson(strings.NewReader(json))
+	require.NoError(t, err)
+}
+
+// run starts the CLI through the proxy with -v and calls onLine for each stderr line.
+func (fb *faultBench) run(t *testing.T, onLine func(string), extra ...string) (error, string) {
+	t.Helper()
+	var out strings.Builder
+	args := append([]string{"csv", "--to", fb.dsn, "--table", "th", "--workers", "2", "--batch-rows", "2000", "--progress", "none", "-v"}, extra...)
+	_, done := startCLI(t, func(_ *exec.Cmd, line string) {
+		out.WriteString(line + "\n")
+		onLine(line)
+	}, append(args, fb.path)...)
+	select {
+	case err := <-done:
+		return err, out.String()
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the import did not end")
+		return nil, ""
+	}
+}
+
+// TestByteCutMidCOPYIsRetriedExactlyOnce cuts connections after a byte budget in the
+// middle of COPY streams: the batches are retried and the table equals one plain load.
+func TestByteCutMidCOPYIsRetriedExactlyOnce(t *testing.T) {
+	t.Parallel()
+	fb := newFaultBench(t, 40_000)
+	var retried atomic.Bool
+	var removed atomic.Bool
+	fb.toxic(t, `{"name":"cut","type":"limit_data","stream":"upstream","attributes":{"bytes":400000}}`)
+	err, out := fb.run(t, func(line string) {
+		if strings.Contains(line, "retrying") && retried.CompareAndSwap(false, true) {
+			removed.Store(fb.proxy.Toxics.RemoveToxic(context.Background(), "cut") == nil)
+		}
+	}, "--import-id", "cut")
+	require.NoError(t, err, out)
+	require.True(t, retried.Load(), "no batch was retried:\n%s", out)
+	require.True(t, removed.Load())
+	require.Equal(t, fb.want, stateOf(t, fb.db.Pool, pgx.Identifier{"th"}))
+}
+
+// TestSlowNetworkStillLoadsExactly adds latency and a bandwidth cap.
+func TestSlowNetworkStillLoadsExactly(t *testing.T) {
+	t.Parallel()
+	fb := newFaultBench(t, 20_000)
+	fb.toxic(t, `{"name":"lag","type":"latency","stream":"downstream","attributes":{"latency":30,"jitter":10}}`)
+	fb.toxic(t, `{"name":"narrow","type":"bandwidth","stream":"upstream","attributes":{"rate":2000}}`)
+	err, out := fb.run(t, func(string) {})
+	require.NoError(t, err, out)
+	require.Equal(t, fb.want, stateOf(t, fb.db.Pool, pgx.Identifier{"th"}))
+}
+
+// TestStallLongerThanBatchDeadlineEndsInBoundedTime stalls the network after the first
+// committed batch: every attempt hits --batch-timeout, the CLI gives up within its
+// retries' time plus a grace period, and no tmimport backend is left holding locks.
+func TestStallLongerThanBatchDeadlineEndsInBoundedTime(t *testing.T) {
+	t.Parallel()
+	fb := newFaultBench(t, 40_000)
+	var stalled atomic.Bool
+	start := time.Now()
+	err, out := fb.run(t, func(line string) {
+		if strings.Contains(line, "committed chunk") && stalled.CompareAndSwap(false, true) {
+			fb.toxic(t, `{"name":"stall","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
+		}
+	}, "--batch-timeout", "2s", "--retries", "1")
+	took := time.Since(start)
+	require.Error(t, err, out)
+	require.Contains(t, out, "timed out")
+	// Two attempts of 2 s and a backoff of at most 0.3 s, with a generous grace.
+	require.Less(t, took, 20*time.Second, out)
+	require.Eventually(t, func() bool {
+		var n int
+		err := fb.db.Pool.QueryRow(context.Background(), `select count(*) from pg_locks l join pg_stat_activity a using (pid)
+			where a.application_name = 'tmimport' and a.datname = current_database()`).Scan(&n)
+		return err == nil && n == 0
+	}, 30*time.Second, 200*time.Millisecond, "tmimport backends still hold locks")
+	got := stateOf(t, fb.db.Pool, pgx.Identifier{"th"}).Count
+	require.Zero(t, got%2000, "only whole batches")
+}
+
+// TestServerUnreachableForAWhileIsRetried makes the server unreachable (every
+// connection dropped, new ones refused) for two seconds in the middle of a load with an
+// import id: the import retries through it and ends exact.
+func TestServerUnreachableForAWhileIsRetried(t *testing.T) {
+	t.Parallel()
+	fb := newFaultBench(t, 40_000)
+	var down atomic.Bool
+	err, out := fb.run(t, func(line string) {
+		if strings.Contains(line, "committed chunk") && down.CompareAndSwap(false, true) {
+			fb.proxy.Stop()
+			time.AfterFunc(2*time.Second, func() { _ = fb.proxy.Start() })
+		}
+	}, "--import-id", "outage", "--retries", "8")
+	require.NoError(t, err, out)
+	require.True(t, down.Load())
+	require.Contains(t, out, "retrying", "the outage was noticed")
+	require.Equal(t, fb.want, stateOf(t, fb.db.Pool, pgx.Identifier{"th"}))
+}
