@@ -50,6 +50,15 @@ type CopyConfig[T any] struct {
 	Raw func(row T) []byte
 	// CSV is the dialect of raw rows. Used with Raw.
 	CSV CSVFormat
+	// Binary, on the raw path, optionally converts a row into a binary COPY tuple
+	// appended to dst (see package copybin). When every row of a batch converts, the
+	// batch is sent as binary COPY, which the server ingests with less work; a batch
+	// with a row that does not convert exactly is sent as raw CSV instead. Rows the
+	// server refuses are always isolated on the raw path.
+	Binary func(row T, dst []byte) ([]byte, error)
+	// BinaryHeader and BinaryTrailer frame a binary COPY stream (copybin's Header
+	// and Trailer). Required with Binary.
+	BinaryHeader, BinaryTrailer []byte
 	// LineRow, on the raw path, maps the line number the server reports in a COPY
 	// error back to the index of the row in sent, the rows of that COPY stream in
 	// order. It encodes the input format's line counting (for CSV, csvsrc's
@@ -119,6 +128,7 @@ type CopySink[T any] struct {
 	sql    string         // the raw path's COPY statement (into the staging table for keyed modes)
 	rel    string         // the COPY table's name as the server prints it in COPY errors
 	upsert string         // keyed modes: moves the staging table into the target
+	binSQL string         // the raw path's binary COPY statement, used with Binary
 }
 
 var _ pipeline.Sink[int] = (*CopySink[int])(nil)
@@ -134,6 +144,8 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 		return nil, fmt.Errorf("%w: CopyConfig.Columns is required", ErrConfig)
 	case (cfg.Raw == nil) == (cfg.Values == nil):
 		return nil, fmt.Errorf("%w: CopyConfig needs exactly one of Raw and Values", ErrConfig)
+	case cfg.Binary != nil && (cfg.Raw == nil || len(cfg.BinaryHeader) == 0 || len(cfg.BinaryTrailer) == 0):
+		return nil, fmt.Errorf("%w: CopyConfig.Binary needs Raw, BinaryHeader and BinaryTrailer", ErrConfig)
 	}
 	if err := cfg.Mode.check(cfg.Key); err != nil {
 		return nil, err
@@ -156,6 +168,7 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 	}
 	if cfg.Raw != nil {
 		s.sql = csvCopySQL(s.cfg.Table, cfg.Columns, cfg.CSV) // the staging table in keyed modes
+		s.binSQL = binaryCopySQL(s.cfg.Table, cfg.Columns)
 		if cfg.RawOf == nil {
 			s.cfg.RawOf = cfg.Raw
 		}
@@ -173,6 +186,29 @@ func csvCopySQL(table pgx.Identifier, cols []string, f CSVFormat) string {
 	return fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER %s, QUOTE %s, ESCAPE %s, NULL %s)",
 		table.Sanitize(), strings.Join(quoted, ", "),
 		literal(string(f.Delimiter)), literal(string(f.Quote)), literal(string(f.Escape)), literal(f.Null))
+}
+
+// binaryCopySQL builds the COPY statement of binary batches.
+func binaryCopySQL(table pgx.Identifier, cols []string) string {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT binary)", table.Sanitize(), strings.Join(quoted, ", "))
+}
+
+// binary encodes the whole batch as a binary COPY stream, or returns nil when a row does
+// not convert exactly.
+func (s *CopySink[T]) binary(b *pipeline.Batch[T]) []byte {
+	buf := make([]byte, 0, len(b.Raw)+len(b.Raw)/4+64)
+	buf = append(buf, s.cfg.BinaryHeader...)
+	for _, row := range b.Rows {
+		var err error
+		if buf, err = s.cfg.Binary(row, buf); err != nil {
+			return nil
+		}
+	}
+	return append(buf, s.cfg.BinaryTrailer...)
 }
 
 // literal quotes s as a standard-conforming SQL string literal.

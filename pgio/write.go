@@ -228,14 +228,28 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	for i := range all {
 		all[i] = i
 	}
+	var bin []byte
+	if s.cfg.Binary != nil {
+		bin = s.binary(b)
+	}
 	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
+		if bin != nil {
+			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytesReader(bin), s.binSQL)
+			return tag.RowsAffected(), err
+		}
 		return s.copy(ctx, tx.Conn(), b, all, true)
 	})
 	if _, rowErr := s.classify(err, b, all); err != nil && rowErr {
-		// Some rows were refused: start over, isolating them with savepoints.
+		// Some rows were refused: start over on the raw path, isolating them with
+		// savepoints. A binary attempt's line numbers count tuples, not CSV lines, so
+		// its error is not reused.
+		known := err
+		if bin != nil {
+			known = nil
+		}
 		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 			iso := &isolator[T]{sink: s, tx: tx, b: b}
-			err := iso.load(ctx, all, err)
+			err := iso.load(ctx, all, known)
 			return iso.written, err
 		})
 	}

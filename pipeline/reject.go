@@ -21,12 +21,12 @@ type Reject struct {
 
 // Error describes the reject with its position.
 func (r Reject) Error() string {
-	where := r.Source
-	switch {
-	case r.Pos.Line > 0:
-		where = fmt.Sprintf("%s line %d", where, r.Pos.Line)
-	default:
-		where = fmt.Sprintf("%s record %d", where, r.Pos.Index)
+	where := fmt.Sprintf("record %d", r.Pos.Index)
+	if r.Pos.Line > 0 {
+		where = fmt.Sprintf("line %d", r.Pos.Line)
+	}
+	if r.Source != "" {
+		where = r.Source + " " + where
 	}
 	if r.Column != "" {
 		where += " column " + r.Column

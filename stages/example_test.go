@@ -104,6 +104,26 @@ func ExampleEnumMap() {
 	// reject: input.csv line 3 column mapping_level: column "mapping_level": unknown code 7 (known: 1=BEGINNER, 2=INTERMEDIATE, 3=ADVANCED)
 }
 
+func ExampleEnumMapEach() {
+	// TM's projects.mapping_types is an int[] of MappingTypes codes; TM-Admin's column
+	// is mappingtypes[].
+	mappingTypes := stages.Enum{Labels: map[int64]string{1: "ROADS", 2: "BUILDINGS", 3: "WATERWAYS", 4: "LAND_USE", 5: "OTHER"}}
+	type project struct {
+		Types  []int32
+		Labels []string
+	}
+	stage := stages.EnumMapEach("mapping_types", mappingTypes,
+		func(p project) []int32 { return p.Types },
+		func(p *project, labels []string) { p.Labels = labels })
+
+	b := example(project{Types: []int32{2, 1}}, project{}, project{Types: []int32{6}})
+	_ = stage.Process(context.Background(), b)
+	show(b)
+	// Output:
+	// rows: [{[2 1] [BUILDINGS ROADS]} {[] []}]
+	// reject: input.csv line 4 column mapping_types: column "mapping_types": unknown code 6 (known: 1=ROADS, 2=BUILDINGS, 3=WATERWAYS, 4=LAND_USE, 5=OTHER)
+}
+
 func ExampleFold() {
 	// TM's user_licenses join table, folded into users.licenses int[].
 	type userLicense struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pgio/copybin"
 	"github.com/tmimport/tmimport/pipeline"
 	"github.com/tmimport/tmimport/stages/csvgeom"
 	"github.com/tmimport/tmimport/stages/csvsrc"
@@ -25,6 +26,7 @@ type csvFlags struct {
 	columns, types                 string
 	sample                         int
 	geometry                       listFlag
+	typed                          bool
 }
 
 // listFlag collects a repeatable flag's values.
@@ -46,6 +48,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.columns, "columns", "", "comma-separated column names of the input's fields (instead of the header)")
 	fs.StringVar(&f.types, "types", "", "with --create: explicit column types, col=type,... (others are inferred)")
 	fs.IntVar(&f.sample, "sample", 1000, "with --create: rows sampled to infer column types")
+	fs.BoolVar(&f.typed, "typed", false, "convert fields to PostgreSQL's binary COPY format in the client (exactly, or the batch goes as CSV)")
 	fs.Var(&f.geometry, "geometry", "convert column `col:format[:srid]` (format wkt, wkb-hex, ewkb-hex or geojson; srid default 4326) into a PostGIS geometry; repeatable")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
@@ -79,7 +82,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--mode: %v", err)
 	}
 	keyed := mode != pgio.Append
-	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed || len(geoms) > 0})
+	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed || len(geoms) > 0 || f.typed})
 	if err != nil {
 		return err
 	}
@@ -134,6 +137,11 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sink, err := pgio.NewCopySink(client, cfg)
 	if err != nil {
 		return err
+	}
+	if f.typed && len(geoms) == 0 {
+		if err := typedPath(ctx, client, table, &cfg, stderr); err != nil {
+			return err
+		}
 	}
 	var stages []pipeline.Stage[csvsrc.Record]
 	if len(geoms) > 0 {
@@ -339,5 +347,30 @@ func bindGeometry(cols []csvgeom.Column, header []string) error {
 			return usagef("--geometry names %q, which is not a column of the input (%s)", cols[i].Name, strings.Join(header, ", "))
 		}
 	}
+	return nil
+}
+
+// typedPath sets up client-side conversion to binary COPY for the target's column types;
+// when a type is not supported, the import stays on the CSV path.
+func typedPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, cfg *pgio.CopyConfig[csvsrc.Record], stderr io.Writer) error {
+	all, err := c.TableColumns(ctx, table)
+	if err != nil {
+		return err
+	}
+	types := make([]string, len(cfg.Columns))
+	for i, name := range cfg.Columns {
+		for _, col := range all {
+			if col.Name == name {
+				types[i] = col.Type
+			}
+		}
+	}
+	enc, err := copybin.NewEncoder(types)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmimport csv: --typed: %v; using the CSV path\n", err)
+		return nil
+	}
+	cfg.Binary = func(r csvsrc.Record, dst []byte) ([]byte, error) { return enc.AppendRow(dst, r.Fields) }
+	cfg.BinaryHeader, cfg.BinaryTrailer = enc.Header(), copybin.Trailer()
 	return nil
 }

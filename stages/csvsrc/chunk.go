@@ -19,20 +19,20 @@ var _ pipeline.Chunk[Record] = (*chunk)(nil)
 // so that Batch.Raw stays the contiguous bytes of exactly the batch's rows; their Raw is
 // copied.
 type chunk struct {
-	info        pipeline.ChunkInfo
-	name        string
-	sc          scanner
-	parse       bool
-	width       int
-	w           window
-	line        int64 // line of the record at w.buf[w.r]
-	dataLine    int64 // line of the input's first data record
-	release     func([]byte)
-	err         error // met after the records of the last batch, returned next
+	info     pipeline.ChunkInfo
+	name     string
+	sc       scanner
+	parse    bool
+	width    int
+	w        window
+	line     int64 // line of the record at w.buf[w.r]
+	dataLine int64 // line of the input's first data record
+	release  func([]byte)
+	err      error // met after the records of the last batch, returned next
 
-	// The next byte of w.buf that calls for scanner.check (see mayStray): the first
-	// in w.buf[candFrom:candTo] at cand, or none there for cand < 0.
-	cand, candFrom, candTo int
+	// The next byte of w.buf that calls for scanner.check (see mayStray): at cand,
+	// or, for cand < 0, none before candTo.
+	cand, candTo int
 
 	spans  []span   // the batch's rows in w.buf
 	fields [][]byte // the batch's field values, width per row
@@ -42,8 +42,7 @@ type chunk struct {
 // span locates a row of the batch in the window.
 type span struct {
 	lo, hi int
-	quoted bool
-	term   bool
+	term   bool // ends with a line terminator
 }
 
 // Info describes the chunk.
@@ -74,7 +73,7 @@ func (c *chunk) Next(ctx context.Context, b *pipeline.Batch[Record], lim pipelin
 		lim.Bytes = pipeline.BatchBytesDefault
 	}
 	c.w.shift()
-	c.cand, c.candFrom, c.candTo = -1, 0, 0
+	c.cand, c.candTo = -1, 0
 	start := c.w.r
 	end, read, err := c.delimit(b, lim)
 	if err != nil {
@@ -113,8 +112,11 @@ func (c *chunk) delimit(b *pipeline.Batch[Record], lim pipeline.Limits) (end, re
 			}
 			continue
 		}
-		rec, ok := c.sc.quick(c.w.buf[c.w.r:c.w.n])
-		if !ok {
+		var rec record
+		n, quoted, ok := c.sc.quick(c.w.buf[c.w.r:c.w.n])
+		if ok {
+			rec = record{n: n, lines: 1, quoted: quoted, term: true}
+		} else {
 			if rec, ok, err = c.sc.scan(c.w.buf[c.w.r:c.w.n], c.w.eof); err != nil {
 				if read > 0 { // deliver the records before it first
 					c.err = c.errorf(err)
@@ -140,7 +142,7 @@ func (c *chunk) delimit(b *pipeline.Batch[Record], lim pipeline.Limits) (end, re
 			if end != c.w.r {
 				copy(c.w.buf[end:], raw)
 			}
-			c.spans = append(c.spans, span{lo: end, hi: end + rec.n, quoted: rec.quoted, term: rec.term})
+			c.spans = append(c.spans, span{lo: end, hi: end + rec.n, term: rec.term})
 			b.Pos = append(b.Pos, pos)
 			end += rec.n
 		}
@@ -175,7 +177,7 @@ func (c *chunk) mayStray(p, q int) bool {
 	case c.cand < 0:
 		from = max(p, c.candTo)
 	}
-	c.candFrom, c.candTo, c.cand = from, c.w.n, -1
+	c.candTo, c.cand = c.w.n, -1
 	if i := bytes.IndexByte(c.w.buf[from:c.w.n], b); i >= 0 {
 		c.cand = from + i
 	}
@@ -186,8 +188,10 @@ func (c *chunk) mayStray(p, q int) bool {
 // fields to b.Rejects, and returns the new end of the rows in w.buf.
 func (c *chunk) split(b *pipeline.Batch[Record], start int) (end int) {
 	buf := c.w.buf
+	// Room for every value (and for every unquoted byte), with headroom so that
+	// batches of varying size do not reallocate.
 	if n := len(c.spans) * c.width; cap(c.fields) < n {
-		c.fields = make([][]byte, 0, n)
+		c.fields = make([][]byte, 0, n+n/4)
 	}
 	c.fields = c.fields[:0]
 	size := 0
@@ -195,7 +199,7 @@ func (c *chunk) split(b *pipeline.Batch[Record], start int) (end int) {
 		size = c.spans[len(c.spans)-1].hi - start
 	}
 	if cap(c.arena) < size {
-		c.arena = make([]byte, 0, size)
+		c.arena = make([]byte, 0, size+size/4)
 	}
 	c.arena = c.arena[:0]
 	end, k := start, 0
@@ -207,7 +211,7 @@ func (c *chunk) split(b *pipeline.Batch[Record], start int) (end int) {
 		raw := buf[end : end+n]
 		mark := len(c.fields)
 		var err error
-		c.fields, c.arena, err = c.sc.split(c.sc.content(raw, sp.term), sp.quoted, c.fields, c.arena)
+		c.fields, c.arena, err = c.sc.split(c.sc.content(raw, sp.term), c.fields, c.arena)
 		if got := len(c.fields) - mark; err == nil && got != c.width {
 			err = fieldCountError(c.width, got)
 		}
@@ -217,7 +221,7 @@ func (c *chunk) split(b *pipeline.Batch[Record], start int) (end int) {
 			b.Rejects = append(b.Rejects, pipeline.Reject{Source: c.name, Pos: b.Pos[i], Raw: bytes.Clone(raw), Err: err})
 			continue
 		}
-		c.spans[k] = span{lo: end, hi: end + n, quoted: sp.quoted, term: sp.term}
+		c.spans[k] = span{lo: end, hi: end + n, term: sp.term}
 		b.Pos[k] = b.Pos[i]
 		k++
 		end += n

@@ -42,10 +42,13 @@
 // # Positions
 //
 // Each row's [pipeline.Pos] gives the 1-based physical line where it starts (the header
-// is line 1; lines end at "\n", or at "\r" in a file with bare "\r" line endings), the
-// byte offset of its first byte in the (decompressed) input, BOM included, and its
-// 0-based record index among the data records. When a COPY of a batch fails, PostgreSQL
-// reports "line N" of that COPY stream; [Dialect.CopyLineRow] maps N back to the row.
+// is line 1; lines end at "\n", or at "\r" in an input with bare "\r" line endings),
+// the byte offset of its first byte in the (decompressed) input, BOM included, and an
+// Index equal to Line minus the first data line: the record index as long as no earlier
+// record holds a quoted line break. (Counting records exactly would mean delimiting
+// every record before cutting a file, which costs several times what cutting by quote
+// parity does.) When a COPY of a batch fails, PostgreSQL reports "line N" of that COPY
+// stream; [Dialect.CopyLineRow] maps N back to the row.
 package csvsrc
 
 import (
@@ -67,8 +70,9 @@ const (
 	maxRecordBytesMax = 1 << 30
 )
 
-// Errors. Errors about one place of the input come as a *[ParseError] that wraps one of
-// them; reasons for rejected records wrap them too, so errors.Is works on both.
+// Sentinel errors. An error about one place of the input is a *[ParseError] that wraps
+// one of them; the reason of a rejected record wraps one too, so errors.Is works on
+// both.
 var (
 	// ErrOptions wraps every invalid option.
 	ErrOptions = errors.New("csvsrc: invalid options")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"testing"
 
@@ -12,11 +13,17 @@ import (
 )
 
 // source opens in through mode: "file" (sized) or "stream" (an io.Reader returning
-// data in small pieces, cut into chunks of chunkBytes).
-func source(tb testing.TB, in []byte, o csvsrc.Options, mode string, chunkBytes int) (*csvsrc.Source, error) {
+// data in small pieces, cut into chunks of chunkBytes). A file is written at path, or
+// in a new test directory when path is "".
+func source(tb testing.TB, in []byte, o csvsrc.Options, mode, path string, chunkBytes int) (*csvsrc.Source, error) {
 	tb.Helper()
 	if mode == "file" {
-		return csvsrc.Open(writeFile(tb, "in.csv", in), o)
+		if path == "" {
+			path = writeFile(tb, "in.csv", in)
+		} else if err := os.WriteFile(path, in, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+		return csvsrc.Open(path, o)
 	}
 	o.ChunkBytes = chunkBytes
 	return csvsrc.NewReader(&pieceReader{b: in, step: 7}, o)
@@ -43,11 +50,11 @@ var errEOFReader = io.EOF
 // checkRef reads in with a Source and compares everything with the reference reader:
 // header, rows (raw, fields, line, offset, index), rejects, errors, and that the
 // records and rejects concatenate back to the input after the header.
-func checkRef(tb testing.TB, in []byte, o csvsrc.Options, mode string, n int, lim pipeline.Limits) {
+func checkRef(tb testing.TB, in []byte, o csvsrc.Options, mode, path string, n int, lim pipeline.Limits) {
 	tb.Helper()
 	d := o.Dialect.WithDefaults()
 	refHdr, refRecs, refErr := refRead(in, d, !o.NoHeader)
-	s, err := source(tb, in, o, mode, 1+n*5)
+	s, err := source(tb, in, o, mode, path, 1+n*5)
 	if err != nil {
 		if refErr == nil || len(refRecs) > 0 {
 			if !(errors.Is(err, csvsrc.ErrUnterminatedQuote) && errors.Is(refErr, errRefUnterminated)) {

@@ -1,6 +1,8 @@
 package csvsrc_test
 
 import (
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/tmimport/tmimport/pipeline"
@@ -35,13 +37,29 @@ var fuzzSeeds = []string{
 }
 
 func FuzzSplit(f *testing.F) {
+	path := filepath.Join(f.TempDir(), "in.csv") // one file per process, rewritten by each run
 	for i, s := range fuzzSeeds {
 		f.Add([]byte(s), uint8(i+1), uint8(i))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, n, dialect uint8) {
 		d := fuzzDialects[int(dialect)%len(fuzzDialects)]
-		o := csvsrc.Options{Dialect: d, NoHeader: dialect&0x80 != 0}
-		checkRef(t, data, o, "file", 1+int(n)%64, pipeline.Limits{Rows: 1 + int(n)%5, Bytes: 1 << 20})
+		o := csvsrc.Options{Dialect: d, NoHeader: dialect&0x80 != 0, ParseFields: n&0x80 != 0}
+		chunks := 1 + int(n)%64
+		checkRef(t, data, o, "file", path, chunks, pipeline.Limits{Rows: 1 + int(n)%5, Bytes: 1 << 20})
+		if (d.Quote == 0 || d.Quote == '\'') && d.Escape == 0 { // quote parity applies: both splitters must agree
+			s, err := csvsrc.Open(path, o)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			parity, scan, err := s.SplitWays(chunks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(parity, scan) {
+				t.Fatalf("parity split %v, delimiting split %v", parity, scan)
+			}
+		}
 	})
 }
 
@@ -52,6 +70,6 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, dialect uint8) {
 		d := fuzzDialects[int(dialect)%len(fuzzDialects)]
 		o := csvsrc.Options{Dialect: d, ParseFields: true, NoHeader: dialect&0x80 != 0}
-		checkRef(t, data, o, "stream", 1+int(dialect)%7, pipeline.Limits{Rows: 1 + int(dialect)%3, Bytes: 1 << 20})
+		checkRef(t, data, o, "stream", "", 1+int(dialect)%7, pipeline.Limits{Rows: 1 + int(dialect)%3, Bytes: 1 << 20})
 	})
 }

@@ -36,58 +36,6 @@ func (s *scanner) content(raw []byte, term bool) []byte {
 	return raw[:n]
 }
 
-// split appends the fields of content (a record without its line terminator) to dst as
-// CopyReadAttributesCSV does. Fields alias content when they can (no quote, or one
-// quoted section without escapes); others are unquoted into arena, which should have
-// room for len(content) more bytes so that it is not reallocated under fields already
-// returned (a reallocation keeps them valid but wastes memory). quoted says whether
-// content holds a quote byte.
-func (s *scanner) split(content []byte, quoted bool, dst [][]byte, arena []byte) ([][]byte, []byte, error) {
-	c := content
-	nextQ := len(c) // the first quote byte at or after i
-	if quoted {
-		nextQ = s.indexQuote(c, 0)
-	}
-	for i := 0; ; {
-		if i == nextQ && i < len(c) {
-			v, next, found, ok := s.quotedField(c, i)
-			if !ok {
-				var err error
-				if v, next, found, arena, err = s.field(c, i, arena); err != nil {
-					return dst, arena, err
-				}
-			}
-			dst = append(dst, v)
-			if !found {
-				return dst, arena, nil
-			}
-			i, nextQ = next, s.indexQuote(c, next)
-			continue
-		}
-		end := len(c)
-		if j := indexShort(c[i:], s.delim); j >= 0 {
-			end = i + j
-		}
-		if end > nextQ { // a quote inside the field
-			v, next, found, a, err := s.field(c, i, arena)
-			if arena = a; err != nil {
-				return dst, arena, err
-			}
-			dst = append(dst, v)
-			if !found {
-				return dst, arena, nil
-			}
-			i, nextQ = next, s.indexQuote(c, next)
-			continue
-		}
-		dst = append(dst, s.value(c[i:end], false, c[i:end]))
-		if end == len(c) {
-			return dst, arena, nil
-		}
-		i = end + 1
-	}
-}
-
 // indexQuote returns the index of the first quote byte of c at or after i, or len(c).
 func (s *scanner) indexQuote(c []byte, i int) int {
 	if j := bytes.IndexByte(c[i:], s.quote); j >= 0 {
@@ -215,31 +163,66 @@ func (d Dialect) CopyLineRow(rows []Record, n int64) (i int, ok bool) {
 	return len(rows), false
 }
 
-// indexShort is bytes.IndexByte for data where c is usually near: it tests eight bytes
-// at a time in a register (SWAR) over the first 32 bytes, where a call to the vector
-// routine costs more than the search, then hands over to bytes.IndexByte.
-func indexShort(b []byte, c byte) int {
+// split appends the fields of c (a record without its line terminator) to dst as
+// CopyReadAttributesCSV does. Fields alias c when they can (no quote, or one quoted
+// section without escapes); others are unquoted into arena, which should have room for
+// len(c) more bytes so that it is not reallocated under fields already returned (a
+// reallocation keeps them valid but wastes memory).
+//
+// It looks for the next delimiter or quote eight bytes at a time (SWAR): fields are
+// short, and a call to the vector routines costs more than it saves on them.
+func (s *scanner) split(c []byte, dst [][]byte, arena []byte) ([][]byte, []byte, error) {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	pat := lo * uint64(c)
-	i := 0
-	for ; i+8 <= len(b) && i < 32; i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:]) ^ pat
-		// The lowest set bit of (x-lo) &^ x & hi marks the first zero byte of x;
-		// bits above it may be false positives, so only the lowest is used.
-		if m := (x - lo) &^ x & hi; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	if i < 32 {
-		for ; i < len(b); i++ {
-			if b[i] == c {
-				return i
+	dpat, qpat := lo*uint64(s.delim), lo*uint64(s.quote)
+	start, i := 0, 0
+	for {
+		// The next delimiter or quote at or after i, or len(c).
+		j := len(c)
+		for ; i+8 <= len(c); i += 8 {
+			x := binary.LittleEndian.Uint64(c[i:])
+			d, q := x^dpat, x^qpat
+			// The lowest set bit of each mask marks its first zero byte; bits above
+			// may be false positives, so only the lowest bit of the union is used.
+			if m := ((d - lo) &^ d & hi) | ((q - lo) &^ q & hi); m != 0 {
+				j = i + bits.TrailingZeros64(m)/8
+				break
 			}
 		}
-		return -1
+		if j == len(c) {
+			for ; i < len(c); i++ {
+				if c[i] == s.delim || c[i] == s.quote {
+					j = i
+					break
+				}
+			}
+		}
+		if j == len(c) {
+			return append(dst, s.value(c[start:], false, c[start:])), arena, nil
+		}
+		if c[j] == s.delim {
+			dst = append(dst, s.value(c[start:j], false, c[start:j]))
+			start, i = j+1, j+1
+			continue
+		}
+		var (
+			v     []byte
+			next  int
+			found bool
+			ok    bool
+		)
+		if j == start {
+			v, next, found, ok = s.quotedField(c, j)
+		}
+		if !ok {
+			var err error
+			if v, next, found, arena, err = s.field(c, start, arena); err != nil {
+				return dst, arena, err
+			}
+		}
+		dst = append(dst, v)
+		if !found {
+			return dst, arena, nil
+		}
+		start, i = next, next
 	}
-	if j := bytes.IndexByte(b[i:], c); j >= 0 {
-		return i + j
-	}
-	return -1
 }

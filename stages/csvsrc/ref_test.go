@@ -20,7 +20,7 @@ type refRecord struct {
 	line   int64
 	offset int64
 	index  int64 // line - the first data line
-	reject bool // a Source rejects it (end-of-copy marker, stray line ending)
+	reject bool  // a Source rejects it (end-of-copy marker, stray line ending)
 }
 
 var (

@@ -57,7 +57,7 @@ func (s *Source) sampleRecord(raw []byte, rec record) (Record, bool) {
 	if rec.reject != nil {
 		return Record{}, false
 	}
-	fields, _, err := s.sc.split(s.sc.content(raw, rec.term), rec.quoted, nil, nil)
+	fields, _, err := s.sc.split(s.sc.content(raw, rec.term), nil, nil)
 	if err != nil || len(fields) != s.width {
 		return Record{}, false
 	}

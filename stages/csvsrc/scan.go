@@ -124,20 +124,18 @@ func (s *scanner) scan(buf []byte, atEOF bool) (rec record, ok bool, err error) 
 }
 
 // quick delimits the common record, a single line with balanced quotes, faster than
-// scan. ok is false when it cannot tell; scan then does.
-func (s *scanner) quick(buf []byte) (rec record, ok bool) {
-	if buf[0] == '\\' {
-		return record{}, false
-	}
+// scan: it returns the record's length and whether it holds a quote byte. ok is false
+// when it cannot tell; scan then does.
+func (s *scanner) quick(buf []byte) (n int, quoted, ok bool) {
 	i := bytes.IndexByte(buf, s.term)
-	if i < 0 || i >= s.maxRecord {
-		return record{}, false
+	if i < 0 || i >= s.maxRecord || buf[0] == '\\' {
+		return 0, false, false
 	}
 	if s.parity {
 		k := bytes.Count(buf[:i], s.quoteSep)
-		return record{n: i + 1, lines: 1, quoted: k > 0, term: true}, k&1 == 0
+		return i + 1, k > 0, k&1 == 0
 	}
-	return record{n: i + 1, lines: 1, term: true}, bytes.IndexByte(buf[:i], s.quote) < 0
+	return i + 1, false, bytes.IndexByte(buf[:i], s.quote) < 0
 }
 
 // quoteState returns the in-quote and last-was-escape states after seg, which holds

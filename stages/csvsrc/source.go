@@ -26,9 +26,11 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // [NewReader]; it reads the header at once.
 //
 // A regular file is sized: Chunks cuts it into byte ranges and each chunk reads its own
-// range, batch by batch, with memory bounded by the batch size. Anything else (stdin, a
-// pipe, a gzip stream, an [io.Reader]) is unsized: Chunks reads it once, sequentially,
-// cutting it into in-memory chunks of about Options.ChunkBytes.
+// range with pread, batch by batch, in a buffer of about one batch (Limits.Bytes, or
+// less when Limits.Rows ends batches first) plus a 1 MiB read block, reused from batch
+// to batch. Anything else (stdin, a pipe, a gzip stream, an [io.Reader]) is unsized:
+// Chunks reads it once, sequentially, cutting it into in-memory chunks of about
+// Options.ChunkBytes whose batches alias the chunk's buffer.
 //
 // Chunks, Header and NumFields may be called from several goroutines; the Source must
 // stay open until every chunk it yielded is closed.
@@ -50,6 +52,7 @@ type Source struct {
 	// An unsized input, read once: a window at the next record to cut.
 	st        *window
 	stLine    int64
+	cutErr    error // a record that cannot be delimited: the end of the cutting
 	consumed  atomic.Bool
 	pool      sync.Pool // of *[]byte, chunk buffers
 	closers   []io.Closer
@@ -169,16 +172,16 @@ func (s *Source) prelude(w *window) (line int64, err error) {
 		}
 		return 1, nil
 	}
-	rec, fields, err := readFirst(&s.sc, w)
-	if err != nil {
-		return fail(err)
-	}
 	if s.opts.NoHeader {
 		s.header = s.opts.Columns
 		if s.width == 0 {
-			s.width = len(fields)
+			s.width, err = firstWidth(&s.sc, w)
 		}
-		return 1, nil
+		return 1, err
+	}
+	rec, fields, err := readFirst(&s.sc, w, w.r)
+	if err != nil {
+		return fail(err)
 	}
 	if rec.reject != nil {
 		return fail(rec.reject)
@@ -198,10 +201,12 @@ func (s *Source) prelude(w *window) (line int64, err error) {
 	return 1 + int64(rec.lines), nil
 }
 
-// readFirst reads the record at w.r, without consuming it, and splits its fields.
-func readFirst(sc *scanner, w *window) (record, [][]byte, error) {
+// readFirst reads the record at w.buf[p:], without consuming it, and splits its
+// fields. A record a chunk would reject, or whose fields cannot be split, comes with
+// rec.reject set.
+func readFirst(sc *scanner, w *window, p int) (record, [][]byte, error) {
 	for {
-		rec, ok, err := sc.scan(w.buf[w.r:w.n], w.eof)
+		rec, ok, err := sc.scan(w.buf[p:w.n], w.eof)
 		if err != nil {
 			return record{}, nil, err
 		}
@@ -211,13 +216,37 @@ func readFirst(sc *scanner, w *window) (record, [][]byte, error) {
 			}
 			continue
 		}
-		raw := w.buf[w.r : w.r+rec.n]
+		raw := w.buf[p : p+rec.n]
 		if rec.reject == nil {
 			rec.reject = sc.check(raw, &rec)
 		}
-		fields, _, err := sc.split(sc.content(raw, rec.term), rec.quoted, nil, nil)
-		return rec, fields, err
+		fields, _, err := sc.split(sc.content(raw, rec.term), nil, nil)
+		if rec.reject == nil {
+			rec.reject = err
+		}
+		return rec, fields, nil
 	}
+}
+
+// firstWidth returns the number of fields of the first record at w.r (without
+// consuming it) that a chunk would not reject, looking at a few records at most; it
+// returns 0 when none qualifies. An error is one that reading would meet too.
+func firstWidth(sc *scanner, w *window) (int, error) {
+	p := w.r
+	for range 100 {
+		if p == w.n {
+			return 0, nil
+		}
+		rec, fields, err := readFirst(sc, w, p)
+		if err != nil {
+			return 0, err
+		}
+		if rec.reject == nil {
+			return len(fields), nil
+		}
+		p += rec.n
+	}
+	return 0, nil
 }
 
 // Name returns the name of the input used in errors and rejects.
@@ -249,6 +278,9 @@ func (s *Source) Chunks(ctx context.Context, n int) iter.Seq2[pipeline.Chunk[Rec
 	return func(yield func(pipeline.Chunk[Record], error) bool) {
 		seq := 0
 		err := s.split(ctx, n, func(start, end, line int64) bool {
+			if ctx.Err() != nil {
+				return false // the pipeline sees the cancellation itself
+			}
 			w := window{file: s.file, next: start, end: end, base: start, block: fileBlock(end - start)}
 			w.buf = s.getBuf(int(min(4*readBlock, end-start+2)))
 			c := s.newChunk(seq, w, line)

@@ -17,7 +17,7 @@ type emitFunc func(start, end, line int64) bool
 // unterminated quote, a record too large) ends the cutting: the rest of the input goes
 // to the last range, whose reader reports the error at its line.
 func (s *Source) split(ctx context.Context, n int, emit emitFunc) error {
-	cuts := pipeline.Split(s.size-s.dataStart, n)
+	cuts := pipeline.Split(s.size-s.dataStart, max(n, 1))
 	if len(cuts) == 0 {
 		return nil
 	}
@@ -42,6 +42,9 @@ func (s *Source) splitParity(ctx context.Context, targets []int64, emit emitFunc
 	for _, target := range targets {
 		if ctx.Err() != nil {
 			return nil // the pipeline sees the cancellation itself
+		}
+		if p.pos >= target {
+			continue // the previous range already reaches past target
 		}
 		// A record that starts at target ends at target-1: look from there.
 		if err := p.countTo(target - 1); err != nil {
@@ -140,8 +143,11 @@ func (s *Source) splitScan(ctx context.Context, targets []int64, emit emitFunc) 
 	for _, target := range targets {
 		for pos < target && !(w.r == w.n && w.eof) {
 			if w.r < w.n {
-				rec, ok := s.sc.quick(w.buf[w.r:w.n])
-				if !ok {
+				var rec record
+				n, _, ok := s.sc.quick(w.buf[w.r:w.n])
+				if ok {
+					rec = record{n: n, lines: 1}
+				} else {
 					var err error
 					if rec, ok, err = s.sc.scan(w.buf[w.r:w.n], w.eof); err != nil {
 						return s.emitLast(start, line, emit)

@@ -73,10 +73,10 @@ func TestSplit(t *testing.T) {
 			t.Parallel()
 			for n := 1; n <= 64; n++ {
 				o := csvsrc.Options{Dialect: d, ParseFields: n%2 == 0}
-				checkRef(t, in, o, "file", n, pipeline.Limits{Rows: 1 + n, Bytes: 1 << 20})
+				checkRef(t, in, o, "file", "", n, pipeline.Limits{Rows: 1 + n, Bytes: 1 << 20})
 			}
 			for _, chunkBytes := range []int{1, 64, 4096} {
-				checkRef(t, in, csvsrc.Options{Dialect: d, ParseFields: true}, "stream", chunkBytes, pipeline.Limits{Rows: 17, Bytes: 1 << 20})
+				checkRef(t, in, csvsrc.Options{Dialect: d, ParseFields: true}, "stream", "", chunkBytes, pipeline.Limits{Rows: 17, Bytes: 1 << 20})
 			}
 		})
 	}

@@ -31,8 +31,13 @@ func (s *Source) streamChunks(ctx context.Context) iter.Seq2[pipeline.Chunk[Reco
 // cut takes the next chunk off the stream: the records of at least Options.ChunkBytes
 // (one more record past it) or to the end of the input. The chunk keeps the window's
 // buffer and the window continues in a new one, so no record is copied but the few
-// read past the cut. It returns nil at the end of the input.
+// read past the cut. It returns nil at the end of the input. A record that cannot be
+// delimited (an unterminated quote, a record too large) ends the chunk before it, and
+// the next call returns its error: nothing after it can be delimited.
 func (s *Source) cut(seq int) (*chunk, error) {
+	if s.cutErr != nil {
+		return nil, s.cutErr
+	}
 	w := s.st
 	size := s.opts.ChunkBytes
 	if err := w.fillTo(size); err != nil {
@@ -52,10 +57,16 @@ func (s *Source) cut(seq int) (*chunk, error) {
 			}
 			continue
 		}
+		if n, _, ok := s.sc.quick(w.buf[p:w.n]); ok {
+			p += n
+			line++
+			continue
+		}
 		rec, ok, err := s.sc.scan(w.buf[p:w.n], w.eof)
 		if err != nil {
-			// The chunk's reader reports it at its line; the input ends there.
-			p = w.n
+			// Cut before the record; the next call reports it. Nothing past it can
+			// be delimited.
+			s.cutErr = &ParseError{Name: s.name, Line: line, Offset: w.base + int64(p), Err: err}
 			break
 		}
 		if !ok {
@@ -66,6 +77,9 @@ func (s *Source) cut(seq int) (*chunk, error) {
 		}
 		p += rec.n
 		line += int64(rec.lines)
+	}
+	if p == w.r {
+		return nil, s.cutErr
 	}
 	c := s.newChunk(seq, window{buf: w.buf, r: w.r, n: p, base: w.base, eof: true}, s.stLine)
 	c.info.Start, c.info.End = w.base+int64(w.r), w.base+int64(p)
