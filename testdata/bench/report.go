@@ -199,7 +199,7 @@ func writeCommands(sb *strings.Builder, b *bench, r *workloadResult) {
 	seen := map[string]bool{}
 	for _, vr := range r.variants {
 		fmt.Fprintf(sb, "# before every run (%s):\n%s\n", vr.v.title, shellJoin(b, b.srv.psqlArgs(vr.v.setupSQL(r.data)...)))
-		fmt.Fprintf(sb, "# after every run, the check:\n%s\n", shellJoin(b, b.srv.queryArgs(fmt.Sprintf(checksumSQL, vr.v.table))))
+		fmt.Fprintf(sb, "# after every run, the check:\n%s\n", shellJoin(b, b.srv.queryArgs(fmt.Sprintf(checksumSQL, vr.v.rowExpr(), vr.v.table))))
 		for _, tr := range vr.tools {
 			if seen[tr.t.key] {
 				continue

@@ -34,6 +34,21 @@ type variant struct {
 	reference string
 	tools     []tool
 	targets   []target
+	// written, when set, is the rows_written tmimport must report (W2: rows inserted or
+	// updated, not the table's count after the preload).
+	written func(d *dataset) int64
+	// rowText is the expression (over the row alias t) whose hash the checksum sums.
+	// Defaults to t::text, the whole row; tools that create differently shaped tables
+	// (W3) hash only what they must agree on.
+	rowText string
+}
+
+// rowExpr returns the checksum's row expression.
+func (v *variant) rowExpr() string {
+	if v.rowText == "" {
+		return "t::text"
+	}
+	return v.rowText
 }
 
 // tool is one way of running a load. Its procs run concurrently; the run ends when the
@@ -74,11 +89,8 @@ const peerKey = "@peer"
 // allWorkloads lists every workload of BENCH.md in order.
 var allWorkloads = []*workload{
 	w1(),
-	// Not written yet. W2: data = preload.csv + upsert.csv, variant.setup loads the
-	// preload, tools `tmimport csv --mode upsert --key id` and the SQL baselines.
-	{key: "w2", title: "W2: upsert"},
-	// W3: tasks.geojson, tools `tmimport geojson` and ogr2ogr (needs: "ogr2ogr").
-	{key: "w3", title: "W3: GeoJSON → PostGIS"},
+	w2(),
+	w3(),
 	// W4: data creates databases src and dst, tools `tmimport pg` and the psql binary pipe.
 	{key: "w4", title: "W4: PostgreSQL → PostgreSQL"},
 }
