@@ -120,6 +120,9 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			f.workers = 1
 		}
 	}
+	if err := client.CheckPrivileges(ctx, table, mode); err != nil {
+		return err
+	}
 	if f.importID != "" {
 		fp, err := fingerprint(pos[0], table, &f.common, cfg.Key)
 		if err != nil {

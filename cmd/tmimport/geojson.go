@@ -77,6 +77,9 @@ func runGeoJSON(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
+	if err := client.CheckPrivileges(ctx, table, mode); err != nil {
+		return err
+	}
 	if f.importID != "" {
 		fp, err := fingerprint(pos[0], table, &f, cfg.Key)
 		if err != nil {
