@@ -33,9 +33,11 @@ docker: ## ensure a Docker daemon answers (installs Debian's docker.io and start
 
 .PHONY: image
 image: docker ## build the offline PostGIS test image $(TMIMPORT_PG_IMAGE) if it is missing (never pulls)
-	@if docker image inspect "$(TMIMPORT_PG_IMAGE)" >/dev/null 2>&1; then \
-		echo "image $(TMIMPORT_PG_IMAGE) present"; \
-	else bash .ci/postgis/build-image.sh "$(TMIMPORT_PG_IMAGE)"; fi
+	@case "$(TMIMPORT_PG_IMAGE)" in \
+	tmimport/*) bash .ci/postgis/build-image.sh "$(TMIMPORT_PG_IMAGE)" ;; \
+	*) docker image inspect "$(TMIMPORT_PG_IMAGE)" >/dev/null 2>&1 || \
+		{ echo "image $(TMIMPORT_PG_IMAGE) is missing; pull it yourself (make never pulls)"; exit 1; } ;; \
+	esac
 
 .PHONY: build
 build: ## build the tmimport CLI into bin/

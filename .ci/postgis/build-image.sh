@@ -9,7 +9,11 @@ base=${image%%:*}-base:${image##*:}
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-if docker image inspect "$image" >/dev/null 2>&1; then
+# The image is rebuilt when its sources change (a label records their hash); the
+# debootstrap base is reused.
+rev=$(cat "$here/Dockerfile" "$here/docker-entrypoint.sh" | sha256sum | cut -c1-16)
+have=$(docker image inspect -f '{{ index .Config.Labels "tmimport.rev" }}' "$image" 2>/dev/null || true)
+if [ "$have" = "$rev" ]; then
 	exit 0
 fi
 case "$image" in
@@ -45,5 +49,5 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
 	tar -C "$rootfs" -c . | docker import - "$base" >/dev/null
 fi
 
-docker build -q --build-arg BASE="$base" -t "$image" "$here" >/dev/null
+docker build -q --label "tmimport.rev=$rev" --build-arg BASE="$base" -t "$image" "$here" >/dev/null
 echo "build-image: built $image" >&2

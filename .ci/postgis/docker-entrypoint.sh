@@ -47,4 +47,12 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	echo "PostgreSQL init process complete; ready for start up."
 fi
 
+# TLS for tests: certificates supplied under /tls are copied into PGDATA (the server
+# insists on owning its key with mode 0600) and enabled.
+if [ -f /tls/server.crt ] && [ -f /tls/server.key ]; then
+	install -m 0600 /tls/server.crt "$PGDATA/server.crt"
+	install -m 0600 /tls/server.key "$PGDATA/server.key"
+	set -- -c ssl=on -c ssl_cert_file="$PGDATA/server.crt" -c ssl_key_file="$PGDATA/server.key" "$@"
+fi
+
 exec postgres "$@"
