@@ -55,7 +55,7 @@ func (fb *faultBench) toxic(t *testing.T, json string) {
 }
 
 // run starts the CLI through the proxy with -v and calls onLine for each stderr line.
-func (fb *faultBench) run(t *testing.T, onLine func(string), extra ...string) (error, string) {
+func (fb *faultBench) run(t *testing.T, onLine func(string), extra ...string) (string, error) {
 	t.Helper()
 	var out strings.Builder
 	args := append([]string{"csv", "--to", fb.dsn, "--table", "th", "--workers", "2", "--batch-rows", "2000", "--progress", "none", "-v"}, extra...)
@@ -65,10 +65,10 @@ func (fb *faultBench) run(t *testing.T, onLine func(string), extra ...string) (e
 	}, append(args, fb.path)...)
 	select {
 	case err := <-done:
-		return err, out.String()
+		return out.String(), err
 	case <-time.After(3 * time.Minute):
 		t.Fatal("the import did not end")
-		return nil, ""
+		return "", nil
 	}
 }
 
@@ -80,7 +80,7 @@ func TestByteCutMidCOPYIsRetriedExactlyOnce(t *testing.T) {
 	var retried atomic.Bool
 	var removed atomic.Bool
 	fb.toxic(t, `{"name":"cut","type":"limit_data","stream":"upstream","attributes":{"bytes":400000}}`)
-	err, out := fb.run(t, func(line string) {
+	out, err := fb.run(t, func(line string) {
 		if strings.Contains(line, "retrying") && retried.CompareAndSwap(false, true) {
 			removed.Store(fb.proxy.Toxics.RemoveToxic(context.Background(), "cut") == nil)
 		}
@@ -97,7 +97,7 @@ func TestSlowNetworkStillLoadsExactly(t *testing.T) {
 	fb := newFaultBench(t, 20_000)
 	fb.toxic(t, `{"name":"lag","type":"latency","stream":"downstream","attributes":{"latency":30,"jitter":10}}`)
 	fb.toxic(t, `{"name":"narrow","type":"bandwidth","stream":"upstream","attributes":{"rate":2000}}`)
-	err, out := fb.run(t, func(string) {})
+	out, err := fb.run(t, func(string) {})
 	require.NoError(t, err, out)
 	require.Equal(t, fb.want, stateOf(t, fb.db.Pool, pgx.Identifier{"th"}))
 }
@@ -110,7 +110,7 @@ func TestStallLongerThanBatchDeadlineEndsInBoundedTime(t *testing.T) {
 	fb := newFaultBench(t, 40_000)
 	var stalled atomic.Bool
 	start := time.Now()
-	err, out := fb.run(t, func(line string) {
+	out, err := fb.run(t, func(line string) {
 		if strings.Contains(line, "committed chunk") && stalled.CompareAndSwap(false, true) {
 			fb.toxic(t, `{"name":"stall","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
 		}
@@ -137,7 +137,7 @@ func TestServerUnreachableForAWhileIsRetried(t *testing.T) {
 	t.Parallel()
 	fb := newFaultBench(t, 40_000)
 	var down atomic.Bool
-	err, out := fb.run(t, func(line string) {
+	out, err := fb.run(t, func(line string) {
 		if strings.Contains(line, "committed chunk") && down.CompareAndSwap(false, true) {
 			fb.proxy.Stop()
 			time.AfterFunc(2*time.Second, func() { _ = fb.proxy.Start() })

@@ -138,7 +138,7 @@ func AppendRecord(dst []byte, fields [][]byte, d csvsrc.Dialect, raw []byte) []b
 			dst = append(dst, d.Null...)
 			continue
 		}
-		if len(f) > 0 && string(f) != d.Null && bytes.IndexAny(f, string([]byte{d.Delimiter, d.Quote, d.Escape, '\r', '\n'})) < 0 {
+		if len(f) > 0 && string(f) != d.Null && !bytes.ContainsAny(f, string([]byte{d.Delimiter, d.Quote, d.Escape, '\r', '\n'})) {
 			dst = append(dst, f...)
 			continue
 		}

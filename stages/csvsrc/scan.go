@@ -98,7 +98,7 @@ func (s *scanner) scan(buf []byte, atEOF bool) (rec record, ok bool, err error) 
 		if i < 0 {
 			break
 		}
-		inQ, esc = s.quoteState(buf[q:q+i], inQ, esc, &rec.quoted)
+		inQ, _ = s.quoteState(buf[q:q+i], inQ, esc, &rec.quoted) // esc is reset below
 		q += i + 1
 		rec.lines++
 		if q > s.maxRecord {
