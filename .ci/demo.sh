@@ -1,12 +1,43 @@
 #!/usr/bin/env bash
-# demo.sh: start a throwaway PostGIS container, show what runs in it, remove it.
+# demo.sh: on a throwaway PostGIS container, import a task_history CSV (with two bad
+# rows) and a task-grid GeoJSON (with one invalid feature), print the reports, and
+# remove the container.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 image=${TMIMPORT_PG_IMAGE:-tmimport/postgis:15}
+work=$(mktemp -d)
 cid=$(docker run -d --rm -e POSTGRES_USER=demo -e POSTGRES_PASSWORD=demo -e POSTGRES_DB=demo \
 	-p 127.0.0.1::5432 "$image" postgres -c fsync=off)
-trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
+trap 'docker rm -f "$cid" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+go build -o "$work/tmimport" ./cmd/tmimport
+go run ./testdata/demo "$work"
 for _ in $(seq 1 60); do
 	[ "$(docker logs "$cid" 2>&1 | grep -c 'ready to accept connections')" -ge 2 ] && break
 	sleep 1
 done
 docker exec "$cid" psql -U demo -d demo -Atc "select 'PostgreSQL ' || current_setting('server_version'); select 'PostGIS ' || postgis_lib_version();"
+port=$(docker port "$cid" 5432/tcp | head -n 1 | sed 's/.*://')
+dsn="postgres://demo:demo@127.0.0.1:$port/demo?sslmode=disable"
+
+echo
+echo "== tmimport csv: 200,002 task_history rows (2 bad), upsert by id, resumable"
+set +e
+"$work/tmimport" csv --to "$dsn" --table tm.task_history --create --key id --mode upsert \
+	--import-id demo-th --max-rejects 10 --rejects "$work/rejects.jsonl" --progress log "$work/task_history.csv"
+echo "exit code $? (3: finished with rejects within --max-rejects); the rejects:"
+head -c 2000 "$work/rejects.jsonl"
+echo
+echo "== the same command again: every batch is skipped (ledger)"
+"$work/tmimport" csv --to "$dsn" --table tm.task_history --create --key id --mode upsert \
+	--import-id demo-th --max-rejects 10 --report json -q "$work/task_history.csv"
+echo
+echo "== tmimport geojson: 20,001 task polygons (1 invalid), reprojected to 3857, spatial index"
+"$work/tmimport" geojson --to "$dsn" --table tm.tasks --create --to-srid 3857 --multi --spatial-index \
+	--max-rejects 10 --rejects "$work/feature-rejects.jsonl" --progress log "$work/tasks.geojson"
+echo "exit code $?; the rejected feature:"
+cat "$work/feature-rejects.jsonl"
+set -e
+echo
+"$work/tmimport" ledger list --to "$dsn"
+docker exec "$cid" psql -U demo -d demo -c "select count(*) as task_history_rows from tm.task_history" \
+	-c "select count(*) as tasks, min(st_srid(geom)) as srid, geometrytype(min(geom)) as type from tm.tasks"

@@ -149,3 +149,26 @@ func TestGeoJSONMatchesOgr2ogr(t *testing.T) {
 	require.Equal(t, ogrN, ourN)
 	require.Equal(t, ogrN, equal)
 }
+
+// TestCSVGeometryColumnsInEveryFormat converts CSV geometry columns in each format into
+// PostGIS geometries equal to the same geometry parsed by PostGIS; a bad geometry is a
+// reject with exit code 3.
+func TestCSVGeometryColumnsInEveryFormat(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	csv := "id,wkt,wkbhex,ewkbhex,gj\n" +
+		"1,POINT(80 7),010100000000000000000054400000000000001C40,0101000020110F0000000000000000F03F0000000000000040,\"{\"\"type\"\":\"\"LineString\"\",\"\"coordinates\"\":[[80,7],[81,8]]}\"\n" +
+		"2,\"POLYGON((80 7,81 7,81 8,80 7))\",,,\n" +
+		"3,POINT(80),,,\n"
+	path := writeFile(t, "geoms.csv", []byte(csv))
+	r := runCLI(t, "csv", "--to", db.DSN, "--table", "g", "--create", "--max-rejects", "1", "-q",
+		"--geometry", "wkt:wkt", "--geometry", "wkbhex:wkb-hex", "--geometry", "ewkbhex:ewkb-hex:3857", "--geometry", "gj:geojson", path)
+	require.Equal(t, 3, r.code, r.stderr)
+	var n, eq int
+	require.NoError(t, db.Pool.QueryRow(context.Background(), `select count(*),
+		count(*) filter (where st_equals(wkt, 'SRID=4326;POINT(80 7)') and st_equals(wkbhex, 'SRID=4326;POINT(80 7)')
+			and st_srid(ewkbhex) = 3857 and st_equals(gj, 'SRID=4326;LINESTRING(80 7,81 8)'))
+		from g`).Scan(&n, &eq))
+	require.Equal(t, 2, n)
+	require.Equal(t, 1, eq)
+}

@@ -120,24 +120,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			f.workers = 1
 		}
 	}
-	if err := client.CheckPrivileges(ctx, table, mode); err != nil {
-		return err
-	}
-	if f.importID != "" {
-		fp, err := fingerprint(pos[0], table, &f.common, cfg.Key)
-		if err != nil {
-			return err
-		}
-		if cfg.Ledger, err = client.OpenLedger(ctx, f.importID, fp); err != nil {
-			return err
-		}
-	}
-	sinkOptions(&cfg, &f.common, stderr)
-	staging, err := stage(ctx, client, &cfg, &f.common, replace)
-	if err != nil {
-		return err
-	}
-	sink, err := pgio.NewCopySink(client, cfg)
+	sink, staging, err := buildSink(ctx, client, table, pos[0], &f.common, replace, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -210,53 +193,9 @@ func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table p
 		}
 		seen[h] = i
 	}
-	existing, err := c.TableColumns(ctx, table)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case existing == nil && !f.create:
-		return nil, fmt.Errorf("table %s does not exist (use --create to create it)", table.Sanitize())
-	case existing == nil:
-		if existing, err = createFromSample(ctx, c, src, table, f.sample, types, f.key); err != nil {
-			return nil, err
-		}
-	case f.addColumns && len(header) > 0:
-		want, err := inferColumns(src, f.sample, types)
-		if err != nil {
-			return nil, err
-		}
-		if _, _, err := c.EvolveTable(ctx, table, want); err != nil {
-			return nil, err
-		}
-		if existing, err = c.TableColumns(ctx, table); err != nil {
-			return nil, err
-		}
-	}
-	names := make([]string, len(existing))
-	for i, col := range existing {
-		names[i] = col.Name
-	}
-	if len(header) == 0 { // --no-header without --columns: the table's columns in order
-		return names, nil
-	}
-	cols, err := csvsrc.MapHeader(header, names)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w (table %s has columns %s)", src.Name(), err, table.Sanitize(), strings.Join(names, ", "))
-	}
-	return cols, nil
-}
-
-// createFromSample infers column types from the input's first rows and creates the table.
-func createFromSample(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, n int, types map[string]string, key string) ([]pgio.Column, error) {
-	cols, err := inferColumns(src, n, types)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.CreateTable(ctx, table, cols, splitList(key)); err != nil {
-		return nil, err
-	}
-	return c.TableColumns(ctx, table)
+	return resolveColumns(ctx, c, table, &f.common, src.Name(), header, func() ([]pgio.Column, error) {
+		return inferColumns(src, f.sample, types)
+	})
 }
 
 // inferColumns types the input's columns from a sample of n rows, with --types winning.

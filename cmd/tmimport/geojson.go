@@ -77,24 +77,7 @@ func runGeoJSON(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	if err := client.CheckPrivileges(ctx, table, mode); err != nil {
-		return err
-	}
-	if f.importID != "" {
-		fp, err := fingerprint(pos[0], table, &f, cfg.Key)
-		if err != nil {
-			return err
-		}
-		if cfg.Ledger, err = client.OpenLedger(ctx, f.importID, fp); err != nil {
-			return err
-		}
-	}
-	sinkOptions(&cfg, &f, stderr)
-	staging, err := stage(ctx, client, &cfg, &f, replace)
-	if err != nil {
-		return err
-	}
-	sink, err := pgio.NewCopySink(client, cfg)
+	sink, staging, err := buildSink(ctx, client, table, pos[0], &f, replace, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -123,32 +106,9 @@ func geoColumns(ctx context.Context, c *pgio.Client, src *geojsonsrc.Source, tab
 		}
 		want[i], names[i] = pgio.Column{Name: col.Name, Type: col.Type}, col.Name
 	}
-	existing, err := c.TableColumns(ctx, table)
+	cols, err := resolveColumns(ctx, c, table, f, src.Name(), names, func() ([]pgio.Column, error) { return want, nil })
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case existing == nil && !f.create:
-		return nil, fmt.Errorf("table %s does not exist (use --create to create it)", table.Sanitize())
-	case existing == nil:
-		if _, err := c.CreateTable(ctx, table, want, splitList(f.key)); err != nil {
-			return nil, err
-		}
-	case f.addColumns:
-		if _, _, err := c.EvolveTable(ctx, table, want); err != nil {
-			return nil, err
-		}
-	}
-	if existing, err = c.TableColumns(ctx, table); err != nil {
-		return nil, err
-	}
-	tableNames := make([]string, len(existing))
-	for i, col := range existing {
-		tableNames[i] = col.Name
-	}
-	cols, err := csvsrc.MapHeader(names, tableNames)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w (table %s has columns %s)", src.Name(), err, table.Sanitize(), strings.Join(tableNames, ", "))
 	}
 	return cols, src.Bind(names)
 }

@@ -32,7 +32,7 @@ const (
 	// GeometryColumnDefault names the geometry column.
 	GeometryColumnDefault = "geom"
 	// ChunkFeaturesDefault is the number of features per chunk.
-	ChunkFeaturesDefault = 20_000
+	ChunkFeaturesDefault = 5_000
 	// SampleDefault is the number of features sampled to infer column types.
 	SampleDefault = 1000
 )
@@ -53,7 +53,7 @@ type Options struct {
 	AllowEmpty bool
 	// Sample is the number of features read to infer columns. Defaults to 1000.
 	Sample int
-	// ChunkFeatures is the number of features a chunk holds. Defaults to 20,000.
+	// ChunkFeatures is the number of features a chunk holds. Defaults to 5,000 (memory is about workers + 2 chunks of decoded features).
 	ChunkFeatures int
 }
 
