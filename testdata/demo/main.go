@@ -40,7 +40,10 @@ func write(dir string) error {
 		return err
 	}
 	// Replace the closing "]}" with one more, invalid feature (an open ring).
-	data := bytes.TrimRight(geo.Bytes(), "\n]}")
+	data, ok := bytes.CutSuffix(geo.Bytes(), []byte("\n]}\n"))
+	if !ok {
+		return fmt.Errorf("the generated FeatureCollection does not end as expected")
+	}
 	data = append(data, `,
 {"type":"Feature","properties":{"id":20001,"project_id":1,"x":0,"y":0,"zoom":18,"task_status":"READY"},"geometry":{"type":"Polygon","coordinates":[[[80,7],[81,7],[81,8],[80,8]]]}}
 ]}
