@@ -46,7 +46,7 @@ func startCLI(t *testing.T, onLine func(cmd *exec.Cmd, line string), args ...str
 	return cmd, done
 }
 
-// TestSIGKILLThenResumeLoadsEveryRowExactlyOnce kills the CLI at a random batch (10
+// TestSIGKILLThenResumeLoadsEveryRowExactlyOnce kills the CLI at a random batch (20
 // seeds) and re-runs it with the same import id: the table equals one plain load, and
 // the second run skips exactly the rows committed before the kill.
 func TestSIGKILLThenResumeLoadsEveryRowExactlyOnce(t *testing.T) {
@@ -58,11 +58,11 @@ func TestSIGKILLThenResumeLoadsEveryRowExactlyOnce(t *testing.T) {
 	mustExec(t, db.Pool, "create table ref "+gen.TaskHistoryDDL)
 	plainCopy(t, db.Pool, "ref", path)
 	want := stateOf(t, db.Pool, pgx.Identifier{"ref"})
-	for seed := range 10 {
+	for seed := range 20 {
 		table := fmt.Sprintf("th_%d", seed)
 		mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
 		args := []string{"csv", "--to", db.DSN, "--table", table, "--workers", "2", "--batch-rows", "2000", "--import-id", "kill-" + table, "--progress", "none"}
-		killAt := int64(1 + seed*2) // committed batches before the kill
+		killAt := int64(1 + seed) // committed batches before the kill (of 30)
 		var seen atomic.Int64
 		_, done := startCLI(t, func(cmd *exec.Cmd, line string) {
 			if strings.Contains(line, "committed chunk") && seen.Add(1) == killAt {
