@@ -90,7 +90,7 @@ func copyContext(where, rel string, cols []string) (line int64, column string, o
 // or -1. For binary COPY line N is the Nth row; for the raw path CopyConfig.LineRow knows
 // the input format's counting rule.
 func (s *CopySink[T]) rowOfLine(b *pipeline.Batch[T], rows []int, line int64) int {
-	if s.cfg.Raw == nil {
+	if s.cfg.Raw == nil || s.cfg.RawBinary {
 		if line >= 1 && line <= int64(len(rows)) {
 			return int(line - 1)
 		}

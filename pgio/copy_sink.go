@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -50,6 +51,10 @@ type CopyConfig[T any] struct {
 	Raw func(row T) []byte
 	// CSV is the dialect of raw rows. Used with Raw.
 	CSV CSVFormat
+	// RawBinary says raw rows are binary COPY tuples (from COPY … TO STDOUT (FORMAT
+	// binary)) instead of CSV: batches are framed with the binary header and trailer and
+	// sent with FORMAT binary, and the server's line N is the Nth tuple.
+	RawBinary bool
 	// Binary, on the raw path, optionally converts a row into a binary COPY tuple
 	// appended to dst (see package copybin). When every row of a batch converts, the
 	// batch is sent as binary COPY, which the server ingests with less work; a batch
@@ -168,6 +173,9 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 	}
 	if cfg.Raw != nil {
 		s.sql = csvCopySQL(s.cfg.Table, cfg.Columns, cfg.CSV) // the staging table in keyed modes
+		if cfg.RawBinary {
+			s.sql = binaryCopySQL(s.cfg.Table, cfg.Columns)
+		}
 		s.binSQL = binaryCopySQL(s.cfg.Table, cfg.Columns)
 		if cfg.RawOf == nil {
 			s.cfg.RawOf = cfg.Raw
@@ -229,11 +237,22 @@ func (s *CopySink[T]) copy(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 	if !whole || data == nil {
 		data = s.concat(b, idx)
 	}
-	tag, err := conn.PgConn().CopyFrom(ctx, bytesReader(data), s.sql)
+	var r io.Reader = bytesReader(data)
+	if s.cfg.RawBinary {
+		r = io.MultiReader(bytesReader(BinaryHeader), r, bytesReader(BinaryTrailer))
+	}
+	tag, err := conn.PgConn().CopyFrom(ctx, r, s.sql)
 	return tag.RowsAffected(), err
 }
 
-// concat joins the raw bytes of the rows at idx, each ending in a newline.
+// BinaryHeader and BinaryTrailer frame a binary COPY stream: the signature, no flags, no
+// header extension; and the field count -1.
+var (
+	BinaryHeader  = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	BinaryTrailer = []byte{0xff, 0xff}
+)
+
+// concat joins the raw bytes of the rows at idx, each CSV row ending in a newline.
 func (s *CopySink[T]) concat(b *pipeline.Batch[T], idx []int) []byte {
 	size := 0
 	for _, i := range idx {
@@ -243,7 +262,7 @@ func (s *CopySink[T]) concat(b *pipeline.Batch[T], idx []int) []byte {
 	for _, i := range idx {
 		r := s.cfg.Raw(b.Rows[i])
 		out = append(out, r...)
-		if len(r) == 0 || r[len(r)-1] != '\n' {
+		if !s.cfg.RawBinary && (len(r) == 0 || r[len(r)-1] != '\n') {
 			out = append(out, '\n')
 		}
 	}

@@ -120,7 +120,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			f.workers = 1
 		}
 	}
-	sink, staging, err := buildSink(ctx, client, table, pos[0], &f.common, replace, &cfg, stderr)
+	sink, staging, err := buildSink(ctx, client, table, fileInput(pos[0]), &f.common, replace, &cfg, stderr)
 	if err != nil {
 		return err
 	}

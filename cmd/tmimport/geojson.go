@@ -77,7 +77,7 @@ func runGeoJSON(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	sink, staging, err := buildSink(ctx, client, table, pos[0], &f, replace, &cfg, stderr)
+	sink, staging, err := buildSink(ctx, client, table, fileInput(pos[0]), &f, replace, &cfg, stderr)
 	if err != nil {
 		return err
 	}

@@ -64,21 +64,33 @@ func hashFields(fields [][]byte, idx []int) uint64 {
 	return h
 }
 
+// input is what an import reads, as the ledger identifies it: a name and a reader of
+// the bytes whose hash binds the import id (a file's content, a table source's plan).
+type input struct {
+	name string
+	open func() (io.ReadCloser, error)
+}
+
+// fileInput identifies a file by its content.
+func fileInput(path string) input {
+	return input{name: path, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
 // fingerprint binds an import id to the input's bytes and the run's chunking.
-func fingerprint(path string, table pgx.Identifier, f *common, key []string) (pgio.Fingerprint, error) {
-	file, err := os.Open(path)
+func fingerprint(in input, table pgx.Identifier, f *common, key []string) (pgio.Fingerprint, error) {
+	r, err := in.open()
 	if err != nil {
 		return pgio.Fingerprint{}, err
 	}
-	defer file.Close()
+	defer r.Close()
 	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	n, err := io.Copy(h, file)
+	n, err := io.Copy(h, r)
 	if err != nil {
-		return pgio.Fingerprint{}, fmt.Errorf("%s: %w", path, err)
+		return pgio.Fingerprint{}, fmt.Errorf("%s: %w", in.name, err)
 	}
 	return pgio.Fingerprint{
 		Target: table.Sanitize(), Mode: modeName(f), Key: strings.Join(key, ","),
-		Input: path, InputSize: n, InputHash: hex.EncodeToString(h.Sum(nil)),
+		Input: in.name, InputSize: n, InputHash: hex.EncodeToString(h.Sum(nil)),
 		Workers: f.workers, BatchRows: f.batchRows, BatchBytes: pipeline.BatchBytesDefault,
 	}, nil
 }

@@ -92,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitCode(runCSV(ctx, args[1:], stdout, stderr), args[0], stderr)
 	case "geojson":
 		return exitCode(runGeoJSON(ctx, args[1:], stdout, stderr), args[0], stderr)
+	case "pg":
+		return exitCode(runPG(ctx, args[1:], stdout, stderr), args[0], stderr)
 	case "ledger":
 		return exitCode(runLedger(ctx, args[1:], stdout, stderr), args[0], stderr)
 	default:
@@ -108,6 +110,8 @@ Usage:
   tmimport csv --to DSN --table [schema.]name [flags] FILE|-
   tmimport geojson --to DSN --table [schema.]name [--geometry-column geom] [--srid 4326]
                    [--to-srid N] [--multi] [--spatial-index] [flags] FILE|-
+  tmimport pg --from DSN --to DSN --table [schema.]name [--target-table T] [--query SQL]
+              [--split-by COL] [flags]
   tmimport ledger list|forget --to DSN [IMPORT_ID]
   tmimport version
   tmimport help

@@ -68,12 +68,12 @@ func mapNames(input string, names []string, existing []pgio.Column, table pgx.Id
 // buildSink finishes a sink the import commands share: it checks the role's
 // privileges, binds the import id to the input (ledger), applies retries and timeouts,
 // points the sink at a staging table for --atomic and replace, and builds it.
-func buildSink[T any](ctx context.Context, c *pgio.Client, table pgx.Identifier, path string, f *common, replace bool, cfg *pgio.CopyConfig[T], stderr io.Writer) (*pgio.CopySink[T], *pgio.Staging, error) {
+func buildSink[T any](ctx context.Context, c *pgio.Client, table pgx.Identifier, in input, f *common, replace bool, cfg *pgio.CopyConfig[T], stderr io.Writer) (*pgio.CopySink[T], *pgio.Staging, error) {
 	if err := c.CheckPrivileges(ctx, table, cfg.Mode); err != nil {
 		return nil, nil, err
 	}
 	if f.importID != "" {
-		fp, err := fingerprint(path, table, f, cfg.Key)
+		fp, err := fingerprint(in, table, f, cfg.Key)
 		if err != nil {
 			return nil, nil, err
 		}

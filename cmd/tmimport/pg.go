@@ -1,0 +1,105 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/tmimport/tmimport/pgio"
+)
+
+// runPG implements `tmimport pg`: a table (or query) of one PostgreSQL database into a
+// table of another, in key ranges, binary COPY straight through.
+func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f common
+	var from, targetTable, query, splitBy string
+	fs := flag.NewFlagSet("pg", flag.ContinueOnError)
+	f.register(fs)
+	fs.StringVar(&from, "from", "", "source database `DSN` (default $TMIMPORT_FROM)")
+	fs.StringVar(&targetTable, "target-table", "", "target `[schema.]name` (default: --table)")
+	fs.StringVar(&query, "query", "", "read this SELECT instead of --table (needs --split-by)")
+	fs.StringVar(&splitBy, "split-by", "", "integer `column` that cuts the source into key ranges (default: the integer primary key; else physical block ranges)")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("pg takes no positional arguments, got %q", pos)
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	from = cmp.Or(from, os.Getenv("TMIMPORT_FROM"))
+	if from == "" {
+		return usagef("--from is required (or set TMIMPORT_FROM)")
+	}
+	if f.mode == "replace" {
+		return usagef("--mode replace is not supported by pg yet; use append into a new table")
+	}
+	mode, err := pgio.ParseMode(f.mode)
+	if err != nil {
+		return usagef("--mode: %v", err)
+	}
+	srcTable, err := pgio.ParseTableName(f.table)
+	if err != nil {
+		return usagef("--table: %v", err)
+	}
+	table, err := pgio.ParseTableName(cmp.Or(targetTable, f.table))
+	if err != nil {
+		return usagef("--target-table: %v", err)
+	}
+	source, err := connect(ctx, from, f.workers+1)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer source.Close()
+	src, err := source.OpenTableSource(ctx, pgio.TableSourceConfig{Table: srcTable, Query: query, SplitBy: splitBy, BatchRows: f.batchRows})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	srcCols, err := src.Columns(ctx)
+	if err != nil {
+		return err
+	}
+	client, err := connect(ctx, f.to, f.workers)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	names := make([]string, len(srcCols))
+	for i, c := range srcCols {
+		names[i] = c.Name
+	}
+	cols, err := resolveColumns(ctx, client, table, &f, "source "+srcTable.Sanitize(), names, func() ([]pgio.Column, error) { return srcCols, nil })
+	if err != nil {
+		return err
+	}
+	cfg := pgio.CopyConfig[[]byte]{Table: table, Columns: cols, Raw: func(r []byte) []byte { return r }, RawBinary: true, Mode: mode}
+	if mode != pgio.Append {
+		if cfg.Key, err = resolveKey(ctx, client, table, f.key); err != nil {
+			return err
+		}
+		// Key ranges of the split column give key affinity only when it is the key.
+		if !slices.Equal(cfg.Key, []string{src.SplitKey()}) && f.workers > 1 {
+			fmt.Fprintf(stderr, "tmimport pg: --key %s is not the split column: --mode %s uses 1 worker\n", strings.Join(cfg.Key, ","), mode)
+			f.workers = 1
+		}
+	}
+	plan := src.Fingerprint()
+	in := input{name: "pg " + srcTable.Sanitize(), open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(plan)), nil }}
+	sink, staging, err := buildSink(ctx, client, table, in, &f, false, &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	return runImport(ctx, importJob[[]byte]{
+		command: "pg", table: table, flags: &f, name: srcTable.Sanitize(),
+		source: src, sink: sink, ledger: cfg.Ledger, staging: staging, columns: cols, mode: mode, key: cfg.Key,
+		stdout: stdout, stderr: stderr,
+	})
+}
