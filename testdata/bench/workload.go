@@ -91,8 +91,7 @@ var allWorkloads = []*workload{
 	w1(),
 	w2(),
 	w3(),
-	// W4: data creates databases src and dst, tools `tmimport pg` and the psql binary pipe.
-	{key: "w4", title: "W4: PostgreSQL → PostgreSQL"},
+	w4(),
 }
 
 func workloadKeys() []string {
