@@ -75,8 +75,9 @@ type Config[T any] struct {
 	// one worker and later rows of a key are written after earlier ones (what upserts
 	// need to be deterministic and free of deadlocks). Every worker then reads the
 	// whole input, chunk after chunk, keeping its own rows, so the source must be
-	// readable more than once (a file, not stdin: use one worker for those), and batches
-	// hold about BatchRows rows after filtering. Partition runs before the stages.
+	// readable more than once (a file, not stdin: use one worker for those). A batch is
+	// BatchRows input rows, of which a worker keeps its share, so memory stays that of
+	// one batch per worker. Partition runs before the stages.
 	Partition func(row T) uint64
 }
 
@@ -257,10 +258,6 @@ func (r *run[T]) chunk(ctx context.Context, c Chunk[T], part int) (err error) {
 	}()
 	b := &Batch[T]{Chunk: info.Seq, Partition: part, budget: &r.budget}
 	lim := Limits{Rows: r.cfg.BatchRows, Bytes: r.cfg.BatchBytes}
-	if part >= 0 { // read enough to keep about BatchRows rows after filtering
-		lim.Rows *= r.cfg.Workers
-		lim.Bytes *= int64(r.cfg.Workers)
-	}
 	for seq := 0; ; seq++ {
 		if ctx.Err() != nil {
 			return nil // the cause is reported once, by Run
