@@ -7,12 +7,14 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tmimport/tmimport/pgio"
 	"github.com/tmimport/tmimport/pgio/pgtest"
 	"github.com/tmimport/tmimport/pipeline"
+	"github.com/tmimport/tmimport/stages"
 	"github.com/tmimport/tmimport/stages/csvsrc"
 )
 
@@ -143,4 +145,44 @@ func Example_importCSV() {
 	_ = client.QueryRow(ctx, "select count(*) from places where name is null", nil, &nulls)
 	fmt.Println(sum.Written, "rows,", nulls, "NULL name, error:", err)
 	// Output: 3 rows, 1 NULL name, error: <nil>
+}
+
+// A CSV import resolves a foreign key while it loads: each batch's usernames go to the
+// database in one query (a Loader coalesces them), the user id is appended to the
+// record, and unknown users become rejects with their line.
+func Example_csvWithLookup() {
+	db := exampleDB()
+	defer db.Close()
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), "tmimport-lookup.csv")
+	_ = os.WriteFile(path, []byte("username,comment\nada,\"first, mapped\"\ngrace,validated\nnobody,lost\nada,again\n"), 0o644)
+	defer os.Remove(path)
+	client, _ := pgio.New(pgio.Config{DSN: db.DSN})
+	if err := client.Connect(ctx); err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	_ = client.Exec(ctx, `create table users (id bigint primary key, username text unique);
+		insert into users values (1, 'ada'), (2, 'grace');
+		create table comments (username text, comment text, user_id bigint not null)`)
+
+	fetch, _ := pgio.Lookup[string, int64]{Table: pgx.Identifier{"users"}, Key: "username", Columns: []string{"id"}}.Func(client)
+	users := stages.NewLoader(fetch, stages.LoaderConfig[string, int64]{})
+	defer users.Close()
+	dialect := csvsrc.Dialect{}.WithDefaults()
+	resolve := stages.Lookup(users, func(r csvsrc.Record) string { return string(r.Fields[0]) },
+		func(r *csvsrc.Record, id int64) { // append the id to the record sent to COPY
+			r.Raw = dialect.AppendRecord(nil, append(r.Fields, strconv.AppendInt(nil, id, 10)), r.Raw)
+		})
+	src, _ := csvsrc.Open(path, csvsrc.Options{ParseFields: true})
+	defer src.Close()
+	sink, _ := pgio.NewCopySink(client, pgio.CopyConfig[csvsrc.Record]{Table: pgx.Identifier{"comments"},
+		Columns: []string{"username", "comment", "user_id"}, Raw: func(r csvsrc.Record) []byte { return r.Raw }})
+	p, _ := pipeline.New(pipeline.Config[csvsrc.Record]{Source: src, Stages: []pipeline.Stage[csvsrc.Record]{resolve}, Sink: sink,
+		MaxRejects: -1, OnReject: func(r pipeline.Reject) error { fmt.Println("line", r.Pos.Line, "rejected:", r.Err); return nil }})
+	sum, err := p.Run(ctx)
+	fmt.Println(sum.Written, "comments written, error:", err)
+	// Output:
+	// line 4 rejected: pgio: lookup: key not found: username = nobody
+	// 3 comments written, error: <nil>
 }

@@ -4,7 +4,6 @@
 package csvgeom
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -82,7 +81,7 @@ func Stage(d csvsrc.Dialect, cols []Column) pipeline.Stage[csvsrc.Record] {
 				conv[c.Index] = hexEWKB
 			}
 			start := len(buf)
-			buf = AppendRecord(buf, conv, d, r.Raw)
+			buf = d.AppendRecord(buf, conv, r.Raw)
 			b.Rows[i].Raw = buf[start:len(buf):len(buf)]
 			return nil
 		}, func(i int) []byte { return b.Rows[i].Raw })
@@ -124,39 +123,4 @@ func convert(field []byte, c Column) ([]byte, error) {
 		return nil, err
 	}
 	return geo.AppendEWKBHex(nil, g, srid)
-}
-
-// AppendRecord appends fields as one CSV record in dialect d: NULL (a nil field) as the
-// NULL marker, fields quoted when they hold the delimiter, quote, escape, CR or LF, are
-// empty, or equal the NULL marker. The record ends like raw (the input record) ends.
-func AppendRecord(dst []byte, fields [][]byte, d csvsrc.Dialect, raw []byte) []byte {
-	for i, f := range fields {
-		if i > 0 {
-			dst = append(dst, d.Delimiter)
-		}
-		if f == nil {
-			dst = append(dst, d.Null...)
-			continue
-		}
-		if len(f) > 0 && string(f) != d.Null && !bytes.ContainsAny(f, string([]byte{d.Delimiter, d.Quote, d.Escape, '\r', '\n'})) {
-			dst = append(dst, f...)
-			continue
-		}
-		dst = append(dst, d.Quote)
-		for _, c := range f {
-			if c == d.Quote || (c == d.Escape && d.Escape != d.Quote) {
-				dst = append(dst, d.Escape)
-			}
-			dst = append(dst, c)
-		}
-		dst = append(dst, d.Quote)
-	}
-	switch {
-	case bytes.HasSuffix(raw, []byte("\r\n")):
-		return append(dst, '\r', '\n')
-	case bytes.HasSuffix(raw, []byte("\r")):
-		return append(dst, '\r')
-	default:
-		return append(dst, '\n')
-	}
 }

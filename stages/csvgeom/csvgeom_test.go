@@ -2,8 +2,6 @@ package csvgeom
 
 import (
 	"testing"
-
-	"github.com/tmimport/tmimport/stages/csvsrc"
 )
 
 func TestParse(t *testing.T) {
@@ -28,30 +26,6 @@ func TestParse(t *testing.T) {
 		if (err != nil) != tc.err || name != tc.name || f != tc.f || srid != tc.srid {
 			t.Errorf("Parse(%q) = %q, %q, %d, %v", tc.spec, name, f, srid, err)
 		}
-	}
-}
-
-func TestAppendRecordRoundTripsThroughTheReader(t *testing.T) {
-	d := csvsrc.Dialect{}.WithDefaults()
-	cases := []struct {
-		name   string
-		fields [][]byte
-		raw    string
-		want   string
-	}{
-		{"plain", [][]byte{[]byte("1"), []byte("a")}, "x\n", "1,a\n"},
-		{"null and empty", [][]byte{nil, {}}, "x\r\n", ",\"\"\r\n"},
-		{"quotes, commas, newlines", [][]byte{[]byte(`say "hi", ok`), []byte("two\nlines")}, "x\n", "\"say \"\"hi\"\", ok\",\"two\nlines\"\n"},
-	}
-	for _, tc := range cases {
-		if got := string(AppendRecord(nil, tc.fields, d, []byte(tc.raw))); got != tc.want {
-			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
-		}
-	}
-	bs := csvsrc.Dialect{Delimiter: ';', Escape: '\\', Null: `\N`}.WithDefaults()
-	got := string(AppendRecord(nil, [][]byte{nil, []byte(`\N`), []byte(`a"b\c`)}, bs, []byte("\n")))
-	if want := "\\N;\"\\\\N\";\"a\\\"b\\\\c\"\n"; got != want { // an escape inside quotes is doubled
-		t.Errorf("dialect: got %q, want %q", got, want)
 	}
 }
 

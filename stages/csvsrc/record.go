@@ -226,3 +226,40 @@ func (s *scanner) split(c []byte, dst [][]byte, arena []byte) ([][]byte, []byte,
 		start, i = next, next
 	}
 }
+
+// AppendRecord appends fields as one CSV record in dialect d (with defaults applied),
+// the inverse of reading with ParseFields: NULL (a nil field) as the NULL marker, fields
+// quoted when they hold the delimiter, quote, escape, CR or LF, are empty, or equal the
+// NULL marker. The record ends like raw (the record it replaces) ends. Stages that change
+// a record's fields use it to rebuild Record.Raw for the fast path.
+func (d Dialect) AppendRecord(dst []byte, fields [][]byte, raw []byte) []byte {
+	for i, f := range fields {
+		if i > 0 {
+			dst = append(dst, d.Delimiter)
+		}
+		if f == nil {
+			dst = append(dst, d.Null...)
+			continue
+		}
+		if len(f) > 0 && string(f) != d.Null && !bytes.ContainsAny(f, string([]byte{d.Delimiter, d.Quote, d.Escape, '\r', '\n'})) {
+			dst = append(dst, f...)
+			continue
+		}
+		dst = append(dst, d.Quote)
+		for _, c := range f {
+			if c == d.Quote || (c == d.Escape && d.Escape != d.Quote) {
+				dst = append(dst, d.Escape)
+			}
+			dst = append(dst, c)
+		}
+		dst = append(dst, d.Quote)
+	}
+	switch {
+	case bytes.HasSuffix(raw, []byte("\r\n")):
+		return append(dst, '\r', '\n')
+	case bytes.HasSuffix(raw, []byte("\r")):
+		return append(dst, '\r')
+	default:
+		return append(dst, '\n')
+	}
+}
