@@ -217,3 +217,36 @@ func TestCSVUsageErrorsExitTwo(t *testing.T) {
 	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from pg_tables where tablename in ('t', 'missing')").Scan(&n))
 	require.Zero(t, n)
 }
+
+// TestEncodingErrorIsConfinedToItsBatch puts one row of invalid UTF-8 in the third batch:
+// without a reject budget the import stops at that batch, the two batches before it
+// stay committed and the error names the line; with a budget of one, only that row is
+// rejected and every other row loads.
+func TestEncodingErrorIsConfinedToItsBatch(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	var b bytes.Buffer
+	b.WriteString(gen.TaskHistoryHeader + "\n")
+	rnd := rand.New(rand.NewPCG(1, 1))
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	var row []byte
+	for i := range 5000 {
+		row = gen.TaskHistoryRow(row[:0], rnd, int64(i), false, "\n", base)
+		if i == 2500 {
+			row = []byte("2500,1,2,COMMENT,\"caf\xe9 in Latin-1\",2020-01-01 00:00:00,3\n")
+		}
+		b.Write(row)
+	}
+	path := writeFile(t, "latin1.csv", b.Bytes())
+	mustExec(t, db.Pool, "create table strict "+gen.TaskHistoryDDL, "create table budget "+gen.TaskHistoryDDL)
+
+	r := runCLI(t, "csv", "--to", db.DSN, "--table", "strict", "--workers", "1", "--batch-rows", "1000", "-q", path)
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "line 2502")
+	require.Contains(t, r.stderr, "invalid byte sequence")
+	require.EqualValues(t, 2000, stateOf(t, db.Pool, pgx.Identifier{"strict"}).Count, "the batches before it stay, nothing of its batch")
+
+	r = runCLI(t, "csv", "--to", db.DSN, "--table", "budget", "--workers", "2", "--batch-rows", "1000", "--max-rejects", "1", "-q", path)
+	require.Equal(t, 3, r.code, r.stderr)
+	require.EqualValues(t, 4999, stateOf(t, db.Pool, pgx.Identifier{"budget"}).Count)
+}
