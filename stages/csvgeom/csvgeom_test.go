@@ -58,3 +58,25 @@ func TestConvert(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse checks that --geometry values never panic and that what is accepted is a
+// known format with an SRID in range.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"geom:wkt", "g:ewkb-hex:3857", "g:geojson:4326", "::", "g:wkt:-1", "g:WKT:999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, format, srid, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if name == "" || srid < 0 || srid > 999_999 {
+			t.Fatalf("%q accepted as %q %q %d", s, name, format, srid)
+		}
+		switch format {
+		case WKT, WKBHex, EWKBHex, GeoJSONF:
+		default:
+			t.Fatalf("%q accepted with format %q", s, format)
+		}
+	})
+}
