@@ -21,7 +21,7 @@ STATICCHECK_VERSION := v0.8.2
 UNIT_PKGS := ./pipeline/... ./stages/... ./geo/... ./cmd/...
 DB_PKGS   := ./pgio/... ./integration_test/...
 FUZZTIME  ?= 1m
-FUZZTIME_SHORT ?= 3s
+FUZZTIME_SHORT ?= 20000x
 
 .PHONY: help
 help: ## show this help
@@ -55,7 +55,7 @@ test-integration: image ## integration tests with -race against containerized Po
 	$(GO) test -race -count=1 -timeout 20m $(DB_PKGS)
 
 .PHONY: fuzz-short
-fuzz-short: ## run every fuzz target for $(FUZZTIME_SHORT)
+fuzz-short: ## run every fuzz target for $(FUZZTIME_SHORT) (an execution count: a short time budget can end mid-minimization)
 	@FUZZTIME=$(FUZZTIME_SHORT) bash .ci/fuzz.sh
 
 .PHONY: fuzz

@@ -142,9 +142,10 @@ func (d *featureDecoder) count() error {
 	return nil
 }
 
-// positions reads an array of positions into the scratch space.
-func (d *featureDecoder) positions() error {
-	if err := d.open("an array of positions"); err != nil {
+// array reads a JSON array whose elements each handles; what names the expected value
+// in errors.
+func (d *featureDecoder) array(what string, each func() error) error {
+	if err := d.open(what); err != nil {
 		return err
 	}
 	first := true
@@ -153,48 +154,37 @@ func (d *featureDecoder) positions() error {
 		if err != nil || !more {
 			return err
 		}
-		pt, err := d.position()
-		if err != nil {
+		if err := each(); err != nil {
 			return err
 		}
-		d.pts = append(d.pts, pt)
 	}
+}
+
+// positions reads an array of positions into the scratch space.
+func (d *featureDecoder) positions() error {
+	return d.array("an array of positions", func() error {
+		pt, err := d.position()
+		d.pts = append(d.pts, pt)
+		return err
+	})
 }
 
 // lists reads an array of arrays of positions: rings or line strings.
 func (d *featureDecoder) lists() error {
-	if err := d.open("an array of arrays of positions"); err != nil {
-		return err
-	}
-	first := true
-	for {
-		more, err := d.element(&first)
-		if err != nil || !more {
-			return err
-		}
-		if err := d.positions(); err != nil {
-			return err
-		}
+	return d.array("an array of arrays of positions", func() error {
+		err := d.positions()
 		d.ends = append(d.ends, len(d.pts))
-	}
+		return err
+	})
 }
 
 // polygons reads the coordinates of a MultiPolygon.
 func (d *featureDecoder) polygons() error {
-	if err := d.open("an array of polygons"); err != nil {
-		return err
-	}
-	first := true
-	for {
-		more, err := d.element(&first)
-		if err != nil || !more {
-			return err
-		}
-		if err := d.lists(); err != nil {
-			return err
-		}
+	return d.array("an array of polygons", func() error {
+		err := d.lists()
 		d.polys = append(d.polys, len(d.ends))
-	}
+		return err
+	})
 }
 
 // collection reads the "geometries" member of a GeometryCollection.
