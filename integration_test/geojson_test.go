@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,7 +138,7 @@ func TestGeoJSONMatchesOgr2ogr(t *testing.T) {
 	path := writeFile(t, "tasks.geojson", buf.Bytes())
 	cfg, err := pgx.ParseConfig(db.DSN)
 	require.NoError(t, err)
-	pg := "PG:host=" + cfg.Host + " port=" + itoa(int(cfg.Port)) + " dbname=" + cfg.Database + " user=" + cfg.User + " password=" + cfg.Password
+	pg := "PG:host=" + cfg.Host + " port=" + strconv.Itoa(int(cfg.Port)) + " dbname=" + cfg.Database + " user=" + cfg.User + " password=" + cfg.Password
 	out, err := exec.Command(ogr, "-f", "PostgreSQL", pg, path, "-nln", "ogr", "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=NONE").CombinedOutput()
 	require.NoError(t, err, string(out))
 	r := runCLI(t, "geojson", "--to", db.DSN, "--table", "ours", "--create", "-q", path)

@@ -3,11 +3,8 @@ package integration_test
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 )
 
 func binaryAppendFloat(b []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,9 +1,7 @@
 package pgio
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 
@@ -86,12 +84,13 @@ func copyContext(where, rel string, cols []string) (line int64, column string, o
 	return 0, "", false
 }
 
-// rowOfLine maps the server's line number in a COPY of rows back to an index into rows,
-// or -1. For binary COPY line N is the Nth row; for the raw path CopyConfig.LineRow knows
-// the input format's counting rule.
+// rowOfLine maps the server's line number in a COPY of rows (nil: the whole batch) back
+// to the index of the row among those sent, or -1. For binary COPY line N is the Nth
+// row; for the raw path CopyConfig.LineRow knows the input format's counting rule.
 func (s *CopySink[T]) rowOfLine(b *pipeline.Batch[T], rows []int, line int64) int {
+	n := count(b, rows)
 	if s.cfg.Raw == nil || s.cfg.RawBinary {
-		if line >= 1 && line <= int64(len(rows)) {
+		if line >= 1 && line <= int64(n) {
 			return int(line - 1)
 		}
 		return -1
@@ -99,17 +98,34 @@ func (s *CopySink[T]) rowOfLine(b *pipeline.Batch[T], rows []int, line int64) in
 	if s.cfg.LineRow == nil {
 		return -1
 	}
-	sent := make([]T, len(rows))
-	for k, i := range rows {
-		sent[k] = b.Rows[i]
+	sent := make([]T, n)
+	for k := range n {
+		sent[k] = b.Rows[rowAt(rows, k)]
 	}
-	if k, ok := s.cfg.LineRow(sent, line); ok && k >= 0 && k < len(rows) {
+	if k, ok := s.cfg.LineRow(sent, line); ok && k >= 0 && k < n {
 		return k
 	}
 	return -1
 }
 
-// batchSource feeds the rows at idx of a batch to pgx's binary CopyFrom.
+// rowAt returns the batch index of the k-th row sent: idx[k], or k when idx is nil (the
+// whole batch, in order).
+func rowAt(idx []int, k int) int {
+	if idx == nil {
+		return k
+	}
+	return idx[k]
+}
+
+// count returns the number of rows sent.
+func count[T any](b *pipeline.Batch[T], idx []int) int {
+	if idx == nil {
+		return len(b.Rows)
+	}
+	return len(idx)
+}
+
+// batchSource feeds the rows at idx (nil: all) of a batch to pgx's binary CopyFrom.
 type batchSource[T any] struct {
 	b      *pipeline.Batch[T]
 	idx    []int
@@ -121,12 +137,12 @@ type batchSource[T any] struct {
 
 func (s *batchSource[T]) Next() bool {
 	s.next++
-	return s.next <= len(s.idx)
+	return s.next <= count(s.b, s.idx)
 }
 
 func (s *batchSource[T]) Values() ([]any, error) {
 	k := s.next - 1
-	vals, err := s.values(s.b.Rows[s.idx[k]], s.buf[:0])
+	vals, err := s.values(s.b.Rows[rowAt(s.idx, k)], s.buf[:0])
 	if err != nil {
 		s.bad = &valuesError{at: k, err: err}
 		return nil, err
@@ -136,6 +152,3 @@ func (s *batchSource[T]) Values() ([]any, error) {
 }
 
 func (s *batchSource[T]) Err() error { return nil }
-
-// bytesReader returns a reader over b that pgconn can stream from.
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -1,6 +1,7 @@
 package pgio
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -222,9 +223,9 @@ func (s *CopySink[T]) binary(b *pipeline.Batch[T]) []byte {
 // literal quotes s as a standard-conforming SQL string literal.
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// copy sends the rows at idx in one COPY statement. whole says idx is the full batch, so
-// the raw path may send b.Raw as it is.
-func (s *CopySink[T]) copy(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], idx []int, whole bool) (int64, error) {
+// copy sends the rows at idx in one COPY statement; a nil idx means the whole batch,
+// which the raw path sends as b.Raw when the rows are untouched.
+func (s *CopySink[T]) copy(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], idx []int) (int64, error) {
 	if s.cfg.Raw == nil {
 		src := &batchSource[T]{b: b, idx: idx, values: s.cfg.Values}
 		n, err := conn.CopyFrom(ctx, s.cfg.Table, s.cfg.Columns, src)
@@ -234,12 +235,12 @@ func (s *CopySink[T]) copy(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 		return n, err
 	}
 	data := b.Raw
-	if !whole || data == nil {
+	if idx != nil || data == nil {
 		data = s.concat(b, idx)
 	}
-	var r io.Reader = bytesReader(data)
+	var r io.Reader = bytes.NewReader(data)
 	if s.cfg.RawBinary {
-		r = io.MultiReader(bytesReader(BinaryHeader), r, bytesReader(BinaryTrailer))
+		r = io.MultiReader(bytes.NewReader(BinaryHeader), r, bytes.NewReader(BinaryTrailer))
 	}
 	tag, err := conn.PgConn().CopyFrom(ctx, r, s.sql)
 	return tag.RowsAffected(), err
@@ -252,15 +253,17 @@ var (
 	BinaryTrailer = []byte{0xff, 0xff}
 )
 
-// concat joins the raw bytes of the rows at idx, each CSV row ending in a newline.
+// concat joins the raw bytes of the rows at idx (nil: all), each CSV row ending in a
+// newline.
 func (s *CopySink[T]) concat(b *pipeline.Batch[T], idx []int) []byte {
+	n := count(b, idx)
 	size := 0
-	for _, i := range idx {
-		size += len(s.cfg.Raw(b.Rows[i])) + 1
+	for k := range n {
+		size += len(s.cfg.Raw(b.Rows[rowAt(idx, k)])) + 1
 	}
 	out := make([]byte, 0, size)
-	for _, i := range idx {
-		r := s.cfg.Raw(b.Rows[i])
+	for k := range n {
+		r := s.cfg.Raw(b.Rows[rowAt(idx, k)])
 		out = append(out, r...)
 		if !s.cfg.RawBinary && (len(r) == 0 || r[len(r)-1] != '\n') {
 			out = append(out, '\n')
@@ -322,7 +325,7 @@ func (iso *isolator[T]) attempt(ctx context.Context, rows []int) error {
 	if err != nil {
 		return err
 	}
-	n, err := iso.sink.copy(ctx, iso.tx.Conn(), iso.b, rows, false)
+	n, err := iso.sink.copy(ctx, iso.tx.Conn(), iso.b, rows)
 	if err != nil {
 		if rerr := sp.Rollback(ctx); rerr != nil {
 			return errors.Join(err, rerr)

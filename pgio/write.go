@@ -1,10 +1,12 @@
 package pgio
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,7 +112,7 @@ func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord s
 	}
 	var set []string
 	for _, c := range qc {
-		if !contains(qk, c) {
+		if !slices.Contains(qk, c) {
 			set = append(set, c+" = excluded."+c)
 		}
 	}
@@ -118,15 +120,6 @@ func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord s
 		return sql + "do nothing" // the key is all there is: nothing to update
 	}
 	return sql + "do update set " + strings.Join(set, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // OutcomeUnknownError reports a batch whose COMMIT was sent but not acknowledged: it may
@@ -224,22 +217,18 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		return pipeline.WriteStats{}, s.client.scrub(err)
 	}
 	defer conn.Release()
-	all := make([]int, len(b.Rows))
-	for i := range all {
-		all[i] = i
-	}
 	var bin []byte
 	if s.cfg.Binary != nil {
 		bin = s.binary(b)
 	}
 	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 		if bin != nil {
-			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytesReader(bin), s.binSQL)
+			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(bin), s.binSQL)
 			return tag.RowsAffected(), err
 		}
-		return s.copy(ctx, tx.Conn(), b, all, true)
+		return s.copy(ctx, tx.Conn(), b, nil)
 	})
-	if _, rowErr := s.classify(err, b, all); err != nil && rowErr {
+	if _, rowErr := s.classify(err, b, nil); err != nil && rowErr {
 		// Some rows were refused: start over on the raw path, isolating them with
 		// savepoints. A binary attempt's line numbers count tuples, not CSV lines, so
 		// its error is not reused.
@@ -249,6 +238,10 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		}
 		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 			iso := &isolator[T]{sink: s, tx: tx, b: b}
+			all := make([]int, len(b.Rows)) // only here: isolation sends subsets
+			for i := range all {
+				all[i] = i
+			}
 			err := iso.load(ctx, all, known)
 			return iso.written, err
 		})
