@@ -19,6 +19,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -298,11 +299,7 @@ func (s *Source) appendRecord(dst []byte, f *geo.Feature) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	for k := range f.Properties {
-		if !s.isBound(k) {
-			return dst, fmt.Errorf("property %q is not a column of the table (use --add-columns)", k)
-		}
-	}
+	found := 0 // properties that have a column
 	for i, col := range s.bound {
 		if i > 0 {
 			dst = append(dst, ',')
@@ -317,19 +314,27 @@ func (s *Source) appendRecord(dst []byte, f *geo.Feature) ([]byte, error) {
 		case idCol:
 			dst = appendValue(dst, f.ID, col.Type)
 		default:
-			dst = appendValue(dst, f.Properties[col.Name], col.Type)
+			v, ok := f.Properties[col.Name]
+			if ok {
+				found++
+			}
+			dst = appendValue(dst, v, col.Type)
 		}
+	}
+	if found < len(f.Properties) {
+		return dst, s.unknownProperty(f)
 	}
 	return append(dst, '\n'), nil
 }
 
-func (s *Source) isBound(name string) bool {
-	for _, c := range s.bound {
-		if c.kind == propCol && c.Name == name {
-			return true
+// unknownProperty names a property of f that no bound column takes.
+func (s *Source) unknownProperty(f *geo.Feature) error {
+	for k := range f.Properties {
+		if !slices.ContainsFunc(s.bound, func(c Column) bool { return c.kind == propCol && c.Name == k }) {
+			return fmt.Errorf("property %q is not a column of the table (use --add-columns)", k)
 		}
 	}
-	return false
+	return nil
 }
 
 // geometry validates, reprojects and normalizes a feature's geometry.
