@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -44,7 +45,8 @@ type TableSource struct {
 	cfg      TableSourceConfig
 	from     string // the FROM item: a table or a parenthesised query
 	cols     string // the select list
-	key      string // quoted split column, or "" for ctid ranges
+	keyName  string // the split column, or "" for ctid ranges
+	key      string // keyName quoted for SQL
 	ranges   []keyRange
 	snapshot string
 	snapTx   pgx.Tx
@@ -100,15 +102,18 @@ func (s *TableSource) describe(ctx context.Context) error {
 	default:
 		s.from = cfg.Table.Sanitize()
 	}
-	cols := cfg.Columns
-	if len(cols) == 0 && cfg.Query == "" {
-		all, err := s.client.TableColumns(ctx, cfg.Table)
-		if err != nil {
+	var all []Column // the source table's columns, read once
+	if cfg.Query == "" {
+		var err error
+		if all, err = s.client.TableColumns(ctx, cfg.Table); err != nil {
 			return err
 		}
 		if all == nil {
 			return fmt.Errorf("pgio: source table %s does not exist", cfg.Table.Sanitize())
 		}
+	}
+	cols := cfg.Columns
+	if len(cols) == 0 {
 		for _, c := range all {
 			cols = append(cols, c.Name)
 		}
@@ -128,28 +133,17 @@ func (s *TableSource) describe(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(pk) == 1 && s.integer(ctx, pk[0]) {
+		if len(pk) == 1 && slices.ContainsFunc(all, func(c Column) bool {
+			return c.Name == pk[0] && (c.Type == "bigint" || c.Type == "integer" || c.Type == "smallint")
+		}) {
 			key = pk[0]
 		}
 	}
+	s.keyName = key
 	if key != "" {
 		s.key = pgx.Identifier{key}.Sanitize()
 	}
 	return nil
-}
-
-// integer reports whether a column of the source table is an integer.
-func (s *TableSource) integer(ctx context.Context, col string) bool {
-	cols, err := s.client.TableColumns(ctx, s.cfg.Table)
-	if err != nil {
-		return false
-	}
-	for _, c := range cols {
-		if c.Name == col {
-			return c.Type == "bigint" || c.Type == "integer" || c.Type == "smallint"
-		}
-	}
-	return false
 }
 
 // plan computes the batches' key ranges from the data, inside the snapshot.
@@ -204,18 +198,24 @@ func (s *TableSource) Columns(ctx context.Context) ([]Column, error) {
 	}
 	fields := rows.FieldDescriptions()
 	rows.Close()
+	oids, mods := make([]uint32, len(fields)), make([]int32, len(fields))
+	for i, f := range fields {
+		oids[i], mods[i] = f.DataTypeOID, f.TypeModifier
+	}
+	var types []string
+	if err := s.snapTx.QueryRow(ctx, `select array_agg(format_type(t, m) order by n)
+		from unnest($1::oid[], $2::int[]) with ordinality u(t, m, n)`, oids, mods).Scan(&types); err != nil {
+		return nil, s.client.scrub(err)
+	}
 	cols := make([]Column, len(fields))
 	for i, f := range fields {
-		cols[i].Name = f.Name
-		if err := s.snapTx.QueryRow(ctx, "select format_type($1, $2)", f.DataTypeOID, f.TypeModifier).Scan(&cols[i].Type); err != nil {
-			return nil, s.client.scrub(err)
-		}
+		cols[i] = Column{Name: f.Name, Type: types[i]}
 	}
 	return cols, nil
 }
 
 // SplitKey returns the split column, or "" when the source is cut by blocks.
-func (s *TableSource) SplitKey() string { return strings.Trim(s.key, `"`) }
+func (s *TableSource) SplitKey() string { return s.keyName }
 
 // Rows returns the number of rows the snapshot holds.
 func (s *TableSource) Rows() int64 { return s.rows }
