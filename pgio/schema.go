@@ -255,29 +255,22 @@ func (c *Client) SpatialIndex(ctx context.Context, table pgx.Identifier, column 
 // privilege on the table that the mode needs (INSERT; UPDATE for Upsert; TEMPORARY on
 // the database for the staging tables of Upsert and Ignore), naming what is missing.
 func (c *Client) CheckPrivileges(ctx context.Context, table pgx.Identifier, m Mode) error {
-	need := []string{"INSERT"}
-	if m == Upsert {
-		need = append(need, "UPDATE")
-	}
 	var role string
-	var missing []string
-	for _, p := range need {
-		var ok bool
-		if err := c.QueryRow(ctx, "select current_user, has_table_privilege($1, $2)", []any{table.Sanitize(), p}, &role, &ok); err != nil {
-			return err
-		}
-		if !ok {
-			missing = append(missing, p+" on "+table.Sanitize())
-		}
+	var insert, update, temp bool
+	err := c.QueryRow(ctx, `select current_user, has_table_privilege($1, 'INSERT'), has_table_privilege($1, 'UPDATE'),
+		has_database_privilege(current_database(), 'TEMPORARY')`, []any{table.Sanitize()}, &role, &insert, &update, &temp)
+	if err != nil {
+		return err
 	}
-	if m != Append {
-		var ok bool
-		if err := c.QueryRow(ctx, "select has_database_privilege(current_database(), 'TEMPORARY')", nil, &ok); err != nil {
-			return err
-		}
-		if !ok {
-			missing = append(missing, "TEMPORARY on the database (for staging tables)")
-		}
+	var missing []string
+	if !insert {
+		missing = append(missing, "INSERT on "+table.Sanitize())
+	}
+	if m == Upsert && !update {
+		missing = append(missing, "UPDATE on "+table.Sanitize())
+	}
+	if m != Append && !temp {
+		missing = append(missing, "TEMPORARY on the database (for staging tables)")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("pgio: role %q lacks privilege %s, needed by mode %s", role, strings.Join(missing, " and "), m)
