@@ -242,10 +242,7 @@ func (c *Client) ForgetImport(ctx context.Context, importID string) (bool, error
 
 // batchIdentity returns the ledger identity and record range of a batch.
 func batchIdentity[T any](b *pipeline.Batch[T]) (batchID, ledgerEntry) {
-	e := ledgerEntry{read: b.Read}
-	if e.read == 0 {
-		e.read = int64(len(b.Rows) + len(b.Rejects))
-	}
+	e := ledgerEntry{read: b.Read} // set by the pipeline
 	first, last := int64(-1), int64(-1)
 	for i := range b.Rows {
 		p := b.PosAt(i).Index

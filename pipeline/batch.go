@@ -38,7 +38,9 @@ type Batch[T any] struct {
 	// Bytes is the size of the batch's input in bytes, for batching and progress.
 	Bytes int64
 	// Read counts the records the source read into this batch, including those it
-	// rejected while decoding. It is set by the source.
+	// rejected while decoding. It is set by the source; when a source leaves it zero,
+	// the pipeline sets it to the rows and rejects it gave, and under key affinity to
+	// the worker's share. Sinks can rely on it.
 	Read int64
 	// Rejects are records refused by the source, a stage or the sink, with the reason.
 	Rejects []Reject

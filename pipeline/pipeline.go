@@ -297,13 +297,13 @@ func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits,
 	if err != nil {
 		return res, false, err
 	}
-	res.Read = b.Read
-	if res.Read == 0 {
-		res.Read = int64(len(b.Rows) + len(b.Rejects))
+	if b.Read == 0 { // a source that does not count: every record it gave
+		b.Read = int64(len(b.Rows) + len(b.Rejects))
 	}
 	if part >= 0 {
-		res.Read = r.keepPartition(b, part)
+		b.Read = r.keepPartition(b, part)
 	}
+	res.Read = b.Read
 	stage = "stage"
 	rows, rejects := len(b.Rows), len(b.Rejects)
 	if err = try(func() error { return r.stage.Process(ctx, b) }); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,15 +69,11 @@ func (c *common) register(fs *flag.FlagSet) {
 
 // check validates the common flags and resolves the DSN from the environment.
 func (c *common) check() error {
-	if c.to == "" {
-		c.to = os.Getenv("TMIMPORT_TO")
-	}
-	if c.to == "" && hasLibpqEnv() {
-		c.to = "postgres://" // pgx fills in host, user, database … from PG* variables
+	var err error
+	if c.to, err = dsn("to", c.to, "TMIMPORT_TO"); err != nil {
+		return err
 	}
 	switch {
-	case c.to == "":
-		return usagef("--to is required (or set TMIMPORT_TO or PGHOST/PGDATABASE)")
 	case c.table == "":
 		return usagef("--table is required")
 	case !oneOf(c.mode, "append", "upsert", "ignore", "replace"):
@@ -95,6 +92,19 @@ func (c *common) check() error {
 		return usagef("--report must be text or json, got %q", c.report)
 	}
 	return nil
+}
+
+// dsn resolves a database flag: its value, else the environment variable env, else
+// libpq's PG* variables (pgx reads them for the empty URL "postgres://").
+func dsn(flag, value, env string) (string, error) {
+	value = cmp.Or(value, os.Getenv(env))
+	if value == "" && hasLibpqEnv() {
+		value = "postgres://"
+	}
+	if value == "" {
+		return "", usagef("--%s is required (or set %s, or PGHOST/PGDATABASE)", flag, env)
+	}
+	return value, nil
 }
 
 func hasLibpqEnv() bool {

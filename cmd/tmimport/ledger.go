@@ -17,8 +17,8 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	c := common{to: to, table: "-", mode: "append", workers: 1, batchRows: 1, progress: "none", report: "text"}
-	if err := c.check(); err != nil {
+	to, err = dsn("to", to, "TMIMPORT_TO")
+	if err != nil {
 		return err
 	}
 	switch {
@@ -27,7 +27,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usagef("usage: tmimport ledger list --to DSN | tmimport ledger forget --to DSN IMPORT_ID")
 	}
-	client, err := connect(ctx, c.to, 1)
+	client, err := connect(ctx, to, 1)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -34,6 +35,32 @@ func TestRunVersionAndUsage(t *testing.T) {
 			}
 			if !strings.Contains(errb.String(), tc.stderr) || (tc.stderr == "" && errb.Len() > 0) {
 				t.Fatalf("stderr %q, want %q", errb.String(), tc.stderr)
+			}
+		})
+	}
+}
+
+func TestDSNResolution(t *testing.T) {
+	cases := []struct {
+		name, flag, env, pghost, want string
+		usage                         bool
+	}{
+		{name: "flag wins", flag: "postgres://a", env: "postgres://b", want: "postgres://a"},
+		{name: "environment", env: "postgres://b", want: "postgres://b"},
+		{name: "libpq variables", pghost: "db.local", want: "postgres://"},
+		{name: "nothing", usage: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"PGDATABASE", "PGSERVICE", "PGUSER", "PGPORT"} {
+				t.Setenv(k, "")
+			}
+			t.Setenv("TMIMPORT_TO", tc.env)
+			t.Setenv("PGHOST", tc.pghost)
+			got, err := dsn("to", tc.flag, "TMIMPORT_TO")
+			var ue *usageError
+			if tc.usage != errors.As(err, &ue) || got != tc.want {
+				t.Fatalf("dsn = %q, %v; want %q (usage error %v)", got, err, tc.want, tc.usage)
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -34,9 +33,8 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	from = cmp.Or(from, os.Getenv("TMIMPORT_FROM"))
-	if from == "" {
-		return usagef("--from is required (or set TMIMPORT_FROM)")
+	if from, err = dsn("from", from, "TMIMPORT_FROM"); err != nil {
+		return err
 	}
 	if f.mode == "replace" {
 		return usagef("--mode replace is not supported by pg yet; use append into a new table")
