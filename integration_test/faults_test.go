@@ -97,8 +97,12 @@ func TestSlowNetworkStillLoadsExactly(t *testing.T) {
 	fb := newFaultBench(t, 20_000)
 	fb.toxic(t, `{"name":"lag","type":"latency","stream":"downstream","attributes":{"latency":30,"jitter":10}}`)
 	fb.toxic(t, `{"name":"narrow","type":"bandwidth","stream":"upstream","attributes":{"rate":2000}}`)
+	start := time.Now()
 	out, err := fb.run(t, func(string) {})
 	require.NoError(t, err, out)
+	// The input is about 1.7 MB: at 2,000 KB/s it cannot go through in under ~0.8 s,
+	// which shows the toxics were in the data path.
+	require.Greater(t, time.Since(start), 700*time.Millisecond)
 	require.Equal(t, fb.want, stateOf(t, fb.db.Pool, pgx.Identifier{"th"}))
 }
 
