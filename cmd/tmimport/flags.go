@@ -69,13 +69,19 @@ func (c *common) register(fs *flag.FlagSet) {
 
 // check validates the common flags and resolves the DSN from the environment.
 func (c *common) check() error {
+	if c.table == "" {
+		return usagef("--table is required")
+	}
+	return c.checkRun()
+}
+
+// checkRun validates the common flags but --table, and resolves the DSN.
+func (c *common) checkRun() error {
 	var err error
 	if c.to, err = dsn("to", c.to, "TMIMPORT_TO"); err != nil {
 		return err
 	}
 	switch {
-	case c.table == "":
-		return usagef("--table is required")
 	case !oneOf(c.mode, "append", "upsert", "ignore", "replace"):
 		return usagef("--mode must be append, upsert, ignore or replace, got %q", c.mode)
 	case c.mode == "replace" && c.atomic:

@@ -34,6 +34,9 @@ type importJob[T any] struct {
 	mode    pgio.Mode
 	key     []string
 	feature bool // positions are GeoJSON feature indices
+	// summary, when set, receives the run's summary and replaces the report: the
+	// caller reports.
+	summary *pipeline.Summary
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -82,12 +85,16 @@ func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
 	if runErr == nil && j.ledger != nil {
 		runErr = j.ledger.Finish(ctx)
 	}
-	rep := newReport(j.command, j.table.Sanitize(), f.mode, sum, runErr)
-	rep.ImportID = f.importID
-	if f.report == "json" {
-		rep.print(j.stdout, true)
-	} else if !f.quiet {
-		rep.print(j.stderr, false)
+	if j.summary != nil {
+		*j.summary = sum
+	} else {
+		rep := newReport(j.command, j.table.Sanitize(), f.mode, sum, runErr)
+		rep.ImportID = f.importID
+		if f.report == "json" {
+			rep.print(j.stdout, true)
+		} else if !f.quiet {
+			rep.print(j.stderr, false)
+		}
 	}
 	switch {
 	case runErr != nil && ctx.Err() != nil:

@@ -94,6 +94,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitCode(runGeoJSON(ctx, args[1:], stdout, stderr), args[0], stderr)
 	case "pg":
 		return exitCode(runPG(ctx, args[1:], stdout, stderr), args[0], stderr)
+	case "tm":
+		return exitCode(runTM(ctx, args[1:], stdout, stderr), args[0], stderr)
 	case "ledger":
 		return exitCode(runLedger(ctx, args[1:], stdout, stderr), args[0], stderr)
 	default:
@@ -112,6 +114,8 @@ Usage:
                    [--to-srid N] [--multi] [--spatial-index] [flags] FILE|-
   tmimport pg --from DSN --to DSN --table [schema.]name [--target-table T] [--query SQL]
               [--split-by COL] [flags]
+  tmimport tm --from DSN --to DSN [--tables users,projects,...] [--schema S]
+              [--source-schema S] [flags]
   tmimport ledger list|forget --to DSN [IMPORT_ID]
   tmimport version
   tmimport help

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pgio/tm"
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// tmTable is one line of the migration's verification report.
+type tmTable struct {
+	Table      string   `json:"table"`
+	Source     string   `json:"source"`
+	SourceRows int64    `json:"source_rows"`
+	TargetRows int64    `json:"target_rows"`
+	Written    int64    `json:"rows_written"`
+	Skipped    int64    `json:"rows_skipped"`
+	Rejected   int64    `json:"rows_rejected"`
+	DurationS  float64  `json:"duration_s"`
+	OK         bool     `json:"ok"`
+	Notes      []string `json:"notes,omitempty"`
+}
+
+// tmReport is the report of `tmimport tm`.
+type tmReport struct {
+	Command   string    `json:"command"`
+	Revision  string    `json:"source_revision"`
+	Mode      string    `json:"mode"`
+	ImportID  string    `json:"import_id"`
+	Tables    []tmTable `json:"tables"`
+	DurationS float64   `json:"duration_s"`
+	Error     string    `json:"error,omitempty"`
+}
+
+// errMismatch marks a migration whose verification found a table whose counts
+// disagree.
+var errMismatch = errors.New("verification failed")
+
+// runTM implements `tmimport tm`: a Tasking Manager v4 database into the TM-Admin
+// schema, table by table, each verified by count.
+func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	var f common
+	var from, tables, schema, srcSchema string
+	fs := flag.NewFlagSet("tm", flag.ContinueOnError)
+	f.register(fs)
+	fs.StringVar(&from, "from", "", "TM v4 source database `DSN` (default $TMIMPORT_FROM)")
+	fs.StringVar(&tables, "tables", "", "migrate only these target `tables` (comma-separated; default all)")
+	fs.StringVar(&schema, "schema", "public", "target `schema` of TM-Admin's types and tables")
+	fs.StringVar(&srcSchema, "source-schema", "public", "`schema` of the TM v4 tables")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) != 0:
+		return usagef("tm takes no positional arguments, got %q", pos)
+	case f.table != "":
+		return usagef("tm writes TM-Admin's tables; use --tables to choose some, not --table")
+	case f.mode == "replace":
+		return usagef("--mode replace is not supported by tm; use append (with --import-id to resume) or upsert")
+	}
+	if err := f.checkRun(); err != nil {
+		return err
+	}
+	if from, err = dsn("from", from, "TMIMPORT_FROM"); err != nil {
+		return err
+	}
+	mode, err := pgio.ParseMode(f.mode)
+	if err != nil {
+		return usagef("--mode: %v", err)
+	}
+	source, err := connect(ctx, from, f.workers+1)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer source.Close()
+	target, err := connect(ctx, f.to, f.workers)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	m, err := tm.New(source, target, tm.Config{SourceSchema: srcSchema, Schema: schema, Tables: splitList(tables)})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	start := time.Now()
+	rep := tmReport{Command: "tm", Mode: modeName(&f), ImportID: f.importID}
+	defer func() {
+		rep.DurationS = time.Since(start).Seconds()
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		rep.print(stdout, stderr, &f)
+	}()
+	if rep.Revision, err = m.CheckSource(ctx); err != nil {
+		return err
+	}
+	if f.create {
+		if err := m.CreateSchema(ctx); err != nil {
+			return err
+		}
+	}
+	var rejected bool
+	for _, t := range m.Tables() {
+		line, err := migrateTable(ctx, m, t, f, mode, stdout, stderr)
+		rep.Tables = append(rep.Tables, line)
+		switch {
+		case errors.Is(err, errRejected):
+			rejected = true
+		case err != nil:
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
+	if err := m.ResetSequences(ctx); err != nil {
+		return err
+	}
+	var bad []string
+	for _, t := range rep.Tables {
+		if !t.OK {
+			bad = append(bad, t.Table)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		return fmt.Errorf("%w: the target's row count differs from the rows migrated for %s", errMismatch, strings.Join(bad, ", "))
+	case rejected:
+		return errRejected
+	}
+	return nil
+}
+
+// migrateTable runs one table's migration and verifies it: the target holds exactly
+// the rows written by this run and skipped as written by an earlier one, and every
+// source row was read.
+func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, mode pgio.Mode, stdout, stderr io.Writer) (tmTable, error) {
+	line := tmTable{Table: t.Name, Source: t.Source}
+	if f.importID != "" {
+		f.importID += "/" + t.Name // one ledger per table
+	}
+	job, err := m.Open(ctx, t, f.batchRows)
+	if err != nil {
+		return line, err
+	}
+	defer job.Close()
+	cfg := pgio.CopyConfig[[]byte]{Table: job.Target, Columns: job.Columns, Raw: func(r []byte) []byte { return r }, RawBinary: true, Mode: mode}
+	if mode != pgio.Append {
+		cfg.Key = t.Key // the source's rows are unique by key: no key affinity needed
+	}
+	plan := job.Source.Fingerprint()
+	in := input{name: "tm " + t.Source, open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(plan)), nil }}
+	sink, staging, err := buildSink(ctx, m.TargetClient(), job.Target, in, &f, false, &cfg, stderr)
+	if err != nil {
+		return line, err
+	}
+	if !f.quiet && f.progress != "none" {
+		fmt.Fprintf(stderr, "tmimport tm: %s from %s\n", t.Name, t.Source)
+	}
+	var sum pipeline.Summary
+	runErr := runImport(ctx, importJob[[]byte]{
+		command: "tm", table: job.Target, flags: &f, name: "tm " + t.Source,
+		source: job.Source, stages: []pipeline.Stage[[]byte]{job.Stage}, sink: sink, ledger: cfg.Ledger, staging: staging,
+		columns: job.Columns, mode: mode, key: cfg.Key, stdout: stdout, stderr: stderr, summary: &sum,
+	})
+	line.SourceRows, line.Written, line.Skipped = sum.Read, sum.Written, sum.Skipped
+	line.Rejected = sum.Read - sum.Written - sum.Skipped
+	line.DurationS = sum.Duration.Seconds()
+	if runErr != nil && !errors.Is(runErr, errRejected) {
+		return line, runErr
+	}
+	if line.TargetRows, err = m.Count(ctx, t); err != nil {
+		return line, err
+	}
+	line.OK = line.TargetRows == line.Written+line.Skipped
+	if line.Notes, err = m.Notes(ctx, t); err != nil {
+		return line, err
+	}
+	return line, runErr
+}
+
+// print writes the report: JSON on stdout with --report json, else a table on stderr.
+func (r tmReport) print(stdout, stderr io.Writer, f *common) {
+	if f.report == "json" {
+		_ = json.NewEncoder(stdout).Encode(r)
+		return
+	}
+	if f.quiet && r.Error == "" {
+		return
+	}
+	fmt.Fprintf(stderr, "\ntmimport tm: verification (source revision %q, mode %s)\n", r.Revision, r.Mode)
+	fmt.Fprintf(stderr, "  %-26s %12s %12s %10s %10s %9s  %s\n", "table", "source rows", "target rows", "rejected", "skipped", "seconds", "check")
+	for _, t := range r.Tables {
+		check := "ok"
+		if !t.OK {
+			check = "MISMATCH"
+		}
+		fmt.Fprintf(stderr, "  %-26s %12d %12d %10d %10d %9.2f  %s\n", t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Skipped, t.DurationS, check)
+		for _, n := range t.Notes {
+			fmt.Fprintf(stderr, "  %-26s note: %s\n", "", n)
+		}
+	}
+	status := "done"
+	if r.Error != "" {
+		status = "FAILED: " + r.Error
+	}
+	fmt.Fprintf(stderr, "tmimport tm: %s in %.2f s\n", status, r.DurationS)
+}
