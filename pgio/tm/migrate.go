@@ -150,7 +150,9 @@ type Job struct {
 func (j *Job) Close() { j.Source.Close() }
 
 // Query returns the source SELECT of t (for inspection and tests).
-func (m *Migration) Query(t *Table) string { return t.selectSQL(pgx.Identifier{m.cfg.SourceSchema}.Sanitize()) }
+func (m *Migration) Query(t *Table) string {
+	return t.selectSQL(pgx.Identifier{m.cfg.SourceSchema}.Sanitize())
+}
 
 // Open plans t's source in key ranges of batchRows rows inside one snapshot. The
 // target types must exist (CreateSchema): enum arrays are sent with the target's type

@@ -22,10 +22,10 @@ type Table struct {
 	Columns []Column
 	// Unfilled are target columns with no TM source (FMTM-only), created NULL.
 	Unfilled []Column
-	from   string   // FROM clause over the source; {s} is the source schema
-	ident  string   // SQL naming the row in a reject, e.g. 'id=' || u.id
-	checks []string // SQL expressions naming a problem, or NULL
-	notes  []note
+	from     string   // FROM clause over the source; {s} is the source schema
+	ident    string   // SQL naming the row in a reject, e.g. 'id=' || u.id
+	checks   []string // SQL expressions naming a problem, or NULL
+	notes    []note
 }
 
 // Column is a target column and its source expression.
@@ -154,7 +154,7 @@ func distinctAgg(table, key, val string) string {
 func Tables() []*Table {
 	return []*Table{
 		{Name: "licenses", Source: "licenses", Key: []string{"id"}, Split: "id", from: "{s}.licenses l",
-			ident: "'licenses id=' || l.id",
+			ident:   "'licenses id=' || l.id",
 			Columns: cols([]Column{{Name: "id", Type: "int", NotNull: true, Expr: "l.id"}}, str("l", "name", "description", "plain_text"))},
 		{Name: "interests", Source: "interests", Key: []string{"id"}, Split: "id", from: "{s}.interests i",
 			ident:   "'interests id=' || i.id",
