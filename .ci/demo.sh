@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh: on a throwaway PostGIS container, import a task_history CSV (with two bad
-# rows) and a task-grid GeoJSON (with one invalid feature), print the reports, and
-# remove the container.
+# demo.sh: on a throwaway PostGIS container, migrate a synthetic Tasking Manager v4
+# database into the TM-Admin schema (tmimport tm), then import a task_history CSV (with
+# two bad rows) and a task-grid GeoJSON (with one invalid feature), print the reports,
+# and remove the container.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 image=${TMIMPORT_PG_IMAGE:-tmimport/postgis:15}
@@ -18,6 +19,19 @@ done
 docker exec "$cid" psql -U demo -d demo -Atc "select 'PostgreSQL ' || current_setting('server_version'); select 'PostGIS ' || postgis_lib_version();"
 port=$(docker port "$cid" 5432/tcp | head -n 1 | sed 's/.*://')
 dsn="postgres://demo:demo@127.0.0.1:$port/demo?sslmode=disable"
+
+tmsrc="postgres://demo:demo@127.0.0.1:$port/tmv4?sslmode=disable"
+docker exec "$cid" psql -U demo -d demo -qc "create database tmv4"
+
+echo
+echo "== a synthetic Tasking Manager v4 database (scale ${TM_SCALE:=0.02}: $(awk "BEGIN{print int(200000*$TM_SCALE)}") tasks, $(awk "BEGIN{print int(2000000*$TM_SCALE)}") task_history rows)"
+go run ./testdata/tmsrc/cmd/tmsrc -dsn "$tmsrc" -scale "$TM_SCALE" -seed 1
+echo
+echo "== tmimport tm: TM v4 -> TM-Admin (schema tmadmin), resumable, verified per table"
+"$work/tmimport" tm --from "$tmsrc" --to "$dsn" --schema tmadmin --create --import-id demo-tm --progress log
+echo "exit code $?"
+docker exec "$cid" psql -U demo -d demo -c "select project_id, id, task_status, st_numgeometries(geometry) parts, jsonb_array_length(history) history_entries, history->0 as first_entry from tmadmin.tasks order by jsonb_array_length(history) desc limit 2" \
+	-c "select id, status, priority, mapping_editors, mapping_level, st_numgeometries(geometry) aoi_parts, members from tmadmin.projects order by id limit 3"
 
 echo
 echo "== tmimport csv: 200,002 task_history rows (2 bad), upsert by id, resumable"

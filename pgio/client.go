@@ -36,6 +36,9 @@ type Config struct {
 	MaxConns int32
 	// ConnectTimeout bounds Connect when ctx has no earlier deadline. Defaults to 10s.
 	ConnectTimeout time.Duration
+	// RuntimeParams are server settings for every connection (for example
+	// {"jit": "off"}), unless the DSN sets them itself. Optional.
+	RuntimeParams map[string]string
 }
 
 // Client is a PostgreSQL connection pool with tmimport's setup: application name,
@@ -77,6 +80,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
 		pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
+	}
+	for k, v := range cfg.RuntimeParams {
+		if _, ok := pc.ConnConfig.RuntimeParams[k]; !ok {
+			pc.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	if pc.ConnConfig.ConnectTimeout == 0 || pc.ConnConfig.ConnectTimeout > cfg.ConnectTimeout {
 		pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout

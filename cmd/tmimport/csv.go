@@ -252,7 +252,19 @@ func fileSize(path string) int64 {
 // connect builds and connects the target client with a connection per worker plus
 // one for DDL and bookkeeping.
 func connect(ctx context.Context, dsn string, workers int) (*pgio.Client, error) {
-	c, err := pgio.New(pgio.Config{DSN: dsn, MaxConns: int32(workers + 1)})
+	return connectWith(ctx, pgio.Config{DSN: dsn, MaxConns: int32(workers + 1)})
+}
+
+// connectSource builds and connects the client of a source database (pg, tm): a
+// connection per worker plus one for the snapshot, and no JIT compilation, which
+// costs more than it saves on the one-pass queries of an export (it took 1.3 s of a
+// 1.9 s tasks query of the TM migration).
+func connectSource(ctx context.Context, dsn string, workers int) (*pgio.Client, error) {
+	return connectWith(ctx, pgio.Config{DSN: dsn, MaxConns: int32(workers + 1), RuntimeParams: map[string]string{"jit": "off"}})
+}
+
+func connectWith(ctx context.Context, cfg pgio.Config) (*pgio.Client, error) {
+	c, err := pgio.New(cfg)
 	if err != nil {
 		return nil, err
 	}

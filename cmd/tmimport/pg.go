@@ -51,7 +51,7 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--target-table: %v", err)
 	}
-	source, err := connect(ctx, from, f.workers+1)
+	source, err := connectSource(ctx, from, f.workers)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}

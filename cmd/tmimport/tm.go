@@ -77,7 +77,7 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return usagef("--mode: %v", err)
 	}
-	source, err := connect(ctx, from, f.workers+1)
+	source, err := connectSource(ctx, from, f.workers)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
@@ -191,7 +191,7 @@ func (r tmReport) print(stdout, stderr io.Writer, f *common) {
 		_ = json.NewEncoder(stdout).Encode(r)
 		return
 	}
-	if f.quiet && r.Error == "" {
+	if f.quiet {
 		return
 	}
 	fmt.Fprintf(stderr, "\ntmimport tm: verification (source revision %q, mode %s)\n", r.Revision, r.Mode)
@@ -208,7 +208,7 @@ func (r tmReport) print(stdout, stderr io.Writer, f *common) {
 	}
 	status := "done"
 	if r.Error != "" {
-		status = "FAILED: " + r.Error
+		status = "FAILED" // the error itself follows
 	}
 	fmt.Fprintf(stderr, "tmimport tm: %s in %.2f s\n", status, r.DurationS)
 }
