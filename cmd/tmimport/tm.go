@@ -111,13 +111,13 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	var rejected bool
 	for _, t := range m.Tables() {
 		line, err := migrateTable(ctx, m, t, f, mode, stdout, stderr)
-		rep.Tables = append(rep.Tables, line)
 		switch {
 		case errors.Is(err, errRejected):
 			rejected = true
 		case err != nil:
 			return fmt.Errorf("%s: %w", t.Name, err)
 		}
+		rep.Tables = append(rep.Tables, line)
 	}
 	if err := m.ResetSequences(ctx); err != nil {
 		return err

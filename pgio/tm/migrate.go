@@ -154,11 +154,12 @@ func (m *Migration) Query(t *Table) string {
 	return t.selectSQL(pgx.Identifier{m.cfg.SourceSchema}.Sanitize())
 }
 
-// Open plans t's source in key ranges of batchRows rows inside one snapshot. The
+// Open plans t's source in key ranges of batchRows rows (at most t.MaxBatchRows)
+// inside one snapshot. The
 // target types must exist (CreateSchema): enum arrays are sent with the target's type
 // ids.
 func (m *Migration) Open(ctx context.Context, t *Table, batchRows int) (*Job, error) {
-	st := &stage{table: t.Name, fields: len(t.Columns) + 1}
+	st := newStage(t)
 	for i, c := range t.Columns {
 		if c.Enum == nil || !c.array() {
 			continue
@@ -172,6 +173,9 @@ func (m *Migration) Open(ctx context.Context, t *Table, batchRows int) (*Job, er
 			return nil, fmt.Errorf("tm: type %s.%s does not exist in the target (create the schema first)", m.cfg.Schema, c.Enum.Target)
 		}
 		st.arrays = append(st.arrays, enumArray{field: i, oid: oid})
+	}
+	if t.MaxBatchRows > 0 {
+		batchRows = min(batchRows, t.MaxBatchRows)
 	}
 	src, err := m.src.OpenTableSource(ctx, pgio.TableSourceConfig{Query: m.Query(t), SplitBy: t.Split, BatchRows: batchRows})
 	if err != nil {

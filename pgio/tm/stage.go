@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/tmimport/tmimport/pipeline"
 )
@@ -33,9 +36,14 @@ type enumArray struct {
 // field, and their enum arrays get the target type's element id (binary COPY checks
 // it, and the source has no such type).
 type stage struct {
-	table  string
-	fields int // fields per source tuple, the problem column included
-	arrays []enumArray
+	table   string
+	source  string // the TM table, for reject messages
+	fields  int    // fields per source tuple, the problem column included
+	arrays  []enumArray
+	notNull []int    // fields of NOT NULL columns
+	names   []string // column names by field
+	key     []int    // fields of the key, for reject messages
+	ints    []bool   // whether each key field is an integer
 }
 
 var errTuple = errors.New("tm: malformed binary COPY tuple")
@@ -43,14 +51,21 @@ var errTuple = errors.New("tm: malformed binary COPY tuple")
 // Process implements pipeline.Stage.
 func (s *stage) Process(_ context.Context, b *pipeline.Batch[[]byte]) error {
 	var bad error
+	var offs []int
 	b.RejectWhere(func(_ int, row []byte) error {
-		last, err := s.lastField(row)
-		if err != nil {
+		var err error
+		if offs, err = s.offsets(row, offs[:0]); err != nil {
 			bad = err
 			return nil
 		}
+		last := offs[s.fields-1]
 		if n := int32(binary.BigEndian.Uint32(row[last:])); n >= 0 {
 			return &RowError{Table: s.table, Problem: string(row[last+4 : last+4+int(n)])}
+		}
+		for _, f := range s.notNull {
+			if int32(binary.BigEndian.Uint32(row[offs[f]:])) < 0 {
+				return &RowError{Table: s.table, Problem: fmt.Sprintf("%s %s: %s: NULL, but the target column is NOT NULL", s.source, s.describe(row, offs), s.names[f])}
+			}
 		}
 		return nil
 	}, nil)
@@ -73,24 +88,58 @@ func (s *stage) Process(_ context.Context, b *pipeline.Batch[[]byte]) error {
 
 // lastField returns the offset of the last field's length word.
 func (s *stage) lastField(row []byte) (int, error) {
+	var buf [64]int
+	offs, err := s.offsets(row, buf[:0])
+	if err != nil {
+		return 0, err
+	}
+	return offs[s.fields-1], nil
+}
+
+// offsets appends the offset of every field's length word to dst.
+func (s *stage) offsets(row []byte, dst []int) ([]int, error) {
 	if len(row) < 2 || int(binary.BigEndian.Uint16(row)) != s.fields {
-		return 0, fmt.Errorf("%w: expected %d fields", errTuple, s.fields)
+		return dst, fmt.Errorf("%w: expected %d fields", errTuple, s.fields)
 	}
 	p := 2
-	for range s.fields - 1 {
+	for range s.fields {
 		if p+4 > len(row) {
-			return 0, errTuple
+			return dst, errTuple
 		}
+		dst = append(dst, p)
 		n := int32(binary.BigEndian.Uint32(row[p:]))
 		p += 4
 		if n > 0 {
 			p += int(n)
 		}
 	}
-	if p+4 > len(row) {
-		return 0, errTuple
+	if p > len(row) {
+		return dst, errTuple
 	}
-	return p, nil
+	return dst, nil
+}
+
+// describe names a row by its key: "id=7" or "project_id=3 locale=fr" (integer key
+// fields are 4- or 8-byte binary integers, others text).
+func (s *stage) describe(row []byte, offs []int) string {
+	parts := make([]string, len(s.key))
+	for i, f := range s.key {
+		n := int32(binary.BigEndian.Uint32(row[offs[f]:]))
+		v := row[offs[f]+4 : offs[f]+4+max(0, int(n))]
+		var val string
+		switch {
+		case n < 0:
+			val = "NULL"
+		case n == 4 && s.ints[i]:
+			val = strconv.FormatInt(int64(int32(binary.BigEndian.Uint32(v))), 10)
+		case n == 8 && s.ints[i]:
+			val = strconv.FormatInt(int64(binary.BigEndian.Uint64(v)), 10)
+		default:
+			val = string(v)
+		}
+		parts[i] = s.names[f] + "=" + val
+	}
+	return strings.Join(parts, " ")
 }
 
 // setElemType writes the element type id into the array header of field a.field
@@ -117,4 +166,22 @@ func setElemType(row []byte, a enumArray) error {
 			p += int(n)
 		}
 	}
+}
+
+// newStage builds t's stage without its enum arrays (their type ids come from the
+// target).
+func newStage(t *Table) *stage {
+	st := &stage{table: t.Name, source: t.Source, fields: len(t.Columns) + 1}
+	for i, c := range t.Columns {
+		st.names = append(st.names, c.Name)
+		if c.NotNull {
+			st.notNull = append(st.notNull, i)
+		}
+	}
+	for _, k := range t.Key {
+		i := slices.IndexFunc(t.Columns, func(c Column) bool { return c.Name == k })
+		st.key = append(st.key, i)
+		st.ints = append(st.ints, t.Columns[i].Type == "int" || t.Columns[i].Type == "bigint")
+	}
+	return st
 }

@@ -18,6 +18,9 @@ type Table struct {
 	Key []string
 	// Split is the integer column that cuts the source into key ranges.
 	Split string
+	// MaxBatchRows, when set, caps the rows of a batch (and of a key range) for
+	// tables with wide rows, so memory stays bounded whatever --batch-rows says.
+	MaxBatchRows int
 	// Columns are the migrated columns, in order.
 	Columns []Column
 	// Unfilled are target columns with no TM source (FMTM-only), created NULL.
@@ -62,12 +65,13 @@ func (t *Table) selectSQL(srcSchema string) string {
 		default:
 			items = append(items, fmt.Sprintf("(%s)::%s as %s", c.Expr, c.Type, ident(c.Name)))
 		}
-		if c.NotNull {
-			checks = append(checks, fmt.Sprintf("case when (%s) is null then %s end", c.Expr, quote(c.Name+": NULL, but the target column is NOT NULL")))
-		}
 	}
-	problems := "concat_ws('; ', " + strings.Join(checks, ", ") + ")"
-	items = append(items, fmt.Sprintf("case when %[1]s <> '' then %[2]s || ': ' || %[1]s end as tmimport_problem", problems, t.ident))
+	if len(checks) == 0 {
+		items = append(items, "null::text as tmimport_problem")
+	} else {
+		problems := "concat_ws('; ', " + strings.Join(checks, ", ") + ")"
+		items = append(items, fmt.Sprintf("case when %[1]s <> '' then %[2]s || ': ' || %[1]s end as tmimport_problem", problems, t.ident))
+	}
 	return strings.ReplaceAll("select "+strings.Join(items, ",\n  ")+"\nfrom "+t.from, "{s}", srcSchema)
 }
 
@@ -116,15 +120,18 @@ func cols(groups ...[]Column) []Column {
 
 // historySQL builds a task's history: every task_history row (with all its mapping
 // issues) and every task_invalidation_history row, as one JSON array of typed entries
-// in time order (SPEC §2.5, §5.6).
-const historySQL = `(select coalesce(jsonb_agg(e.entry order by e.at, e.kind, e.id), '[]') from (
-    select h.action_date at, 0 kind, h.id, jsonb_build_object('type', 'action', 'id', h.id, 'action', h.action,
+// in time order (SPEC §2.5, §5.6). It is built as json and cast to jsonb once, and a
+// history row's issues are only aggregated when it has some: measured at scale 1, a
+// quarter faster than building jsonb throughout.
+const historySQL = `(select coalesce(json_agg(e.entry order by e.at, e.kind, e.id), '[]')::jsonb from (
+    select h.action_date at, 0 kind, h.id, json_build_object('type', 'action', 'id', h.id, 'action', h.action,
       'action_text', h.action_text, 'action_date', h.action_date, 'user_id', h.user_id,
-      'issues', coalesce((select jsonb_agg(jsonb_build_object('issue', m.issue, 'category', m.mapping_issue_category_id, 'count', m.count) order by m.id)
-        from {s}.task_mapping_issues m where m.task_history_id = h.id), '[]')) entry
+      'issues', case when exists (select from {s}.task_mapping_issues m where m.task_history_id = h.id)
+        then (select json_agg(json_build_object('issue', m.issue, 'category', m.mapping_issue_category_id, 'count', m.count) order by m.id)
+          from {s}.task_mapping_issues m where m.task_history_id = h.id) else '[]' end) entry
     from {s}.task_history h where h.task_id = t.id and h.project_id = t.project_id
   union all
-    select coalesce(v.invalidated_date, v.updated_date, v.mapped_date), 1, v.id, jsonb_build_object('type', 'invalidation', 'id', v.id,
+    select coalesce(v.invalidated_date, v.updated_date, v.mapped_date), 1, v.id, json_build_object('type', 'invalidation', 'id', v.id,
       'is_closed', v.is_closed, 'mapper_id', v.mapper_id, 'mapped_date', v.mapped_date, 'invalidator_id', v.invalidator_id,
       'invalidated_date', v.invalidated_date, 'invalidation_history_id', v.invalidation_history_id,
       'validator_id', v.validator_id, 'validated_date', v.validated_date, 'updated_date', v.updated_date)
@@ -330,7 +337,10 @@ func projectInfo() *Table {
 }
 
 func tasks() *Table {
-	return &Table{Name: "tasks", Source: "tasks", Key: []string{"id", "project_id"}, Split: "project_id", from: "{s}.tasks t",
+	// Split by the per-project task id, not by project: a key range then holds at most
+	// one task per project for each id, however big one project is. A task row carries
+	// its whole history (a few KB), hence the smaller batches.
+	return &Table{Name: "tasks", Source: "tasks", Key: []string{"id", "project_id"}, Split: "id", MaxBatchRows: 5000, from: "{s}.tasks t",
 		ident: "'tasks project_id=' || t.project_id || ' id=' || t.id",
 		Columns: cols([]Column{{Name: "id", Type: "bigint", NotNull: true, Expr: "t.id"}, {Name: "project_id", Type: "int", NotNull: true, Expr: "t.project_id"},
 			// No TM column: the task's first history entry, else its project's creation (SPEC §5.7).

@@ -154,3 +154,20 @@ func TestStageRejectsProblemsAndFixesTuples(t *testing.T) {
 	bad := &pipeline.Batch[[]byte]{Rows: [][]byte{tuple(id, nil)}}
 	require.ErrorIs(t, s.Process(context.Background(), bad), errTuple)
 }
+
+func TestStageRejectsNullInNotNullColumn(t *testing.T) {
+	t.Parallel()
+	tb := &Table{Name: "project_info", Source: "project_info", Key: []string{"project_id", "locale"}, Columns: []Column{
+		{Name: "project_id", Type: "int", NotNull: true}, {Name: "locale", Type: "varchar(10)", NotNull: true},
+		{Name: "name", Type: "varchar"}, {Name: "created", Type: "timestamp", NotNull: true}}}
+	s := newStage(tb)
+	pid := binary.BigEndian.AppendUint32(nil, 12)
+	b := &pipeline.Batch[[]byte]{Rows: [][]byte{
+		tuple(pid, []byte("fr"), nil, nil, nil),
+		tuple(pid, []byte("en"), nil, []byte("12345678"), nil),
+	}}
+	require.NoError(t, s.Process(context.Background(), b))
+	require.Len(t, b.Rejects, 1)
+	require.Equal(t, "project_info project_id=12 locale=fr: created: NULL, but the target column is NOT NULL", b.Rejects[0].Err.Error())
+	require.Equal(t, [][]byte{tuple(pid, []byte("en"), nil, []byte("12345678"))}, b.Rows)
+}
