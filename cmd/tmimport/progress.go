@@ -51,6 +51,7 @@ type logProgress struct {
 	every time.Duration
 	last  time.Time
 	p     pipeline.Progress
+	shown int64 // batches when the last line was printed
 }
 
 func (l *logProgress) update(p pipeline.Progress) {
@@ -62,13 +63,14 @@ func (l *logProgress) update(p pipeline.Progress) {
 }
 
 func (l *logProgress) finish() {
-	if l.p.Batches > 0 {
+	if l.p.Batches > l.shown {
 		l.print()
 	}
 }
 
 func (l *logProgress) print() {
 	p := l.p
+	l.shown = p.Batches
 	rate := float64(p.Written) / max(p.Elapsed.Seconds(), 1e-9)
 	line := fmt.Sprintf("tmimport: %d rows written, %d rejected, %d batches, %.0f rows/s, %.1f MB/s",
 		p.Written, p.Rejected, p.Batches, rate, float64(p.Bytes)/1e6/max(p.Elapsed.Seconds(), 1e-9))
