@@ -24,18 +24,22 @@ type TableSourceConfig struct {
 	Query string
 	// Columns are read, in this order. Defaults to all of Table's columns.
 	Columns []string
-	// SplitBy is an integer column that cuts the source into key ranges. Defaults to
-	// Table's primary key when it is one integer column; without one, Table is cut into
-	// ranges of physical blocks (ctid; PostgreSQL 14 or later).
+	// SplitBy is an integer column that cuts the source into key ranges (percentiles
+	// of its values, so skewed keys give even batches; its NULLs are one more batch).
+	// When it is not set, Table is cut into ranges of physical blocks (ctid), which
+	// needs no pass over the data to plan and reads each range with a TID range scan
+	// (PostgreSQL 14 or later). On older servers a Table without SplitBy is cut by its
+	// primary key when that is one integer column, else by blocks as well.
 	SplitBy string
 	// BatchRows is about the rows of one key range (one batch). Defaults to
 	// [pipeline.BatchRowsDefault].
 	BatchRows int
 }
 
-// TableSource reads a PostgreSQL table (or query) as binary COPY tuples, in batches of
-// key ranges computed from the data (percentiles of the split key, so skewed keys give
-// even batches), all within one exported snapshot so every worker sees the same data.
+// TableSource reads a PostgreSQL table (or query) as binary COPY tuples, one batch per
+// range: ranges of physical blocks for a table, key ranges computed from the data for a
+// query or an explicit split column, all within one exported snapshot so every worker
+// sees the same data and every row is read exactly once.
 // Rows are passed on without decoding: a sink with CopyConfig.RawBinary writes them with
 // COPY … FROM STDIN (FORMAT binary). Column types of source and target must match.
 //
@@ -45,13 +49,16 @@ type TableSource struct {
 	cfg      TableSourceConfig
 	from     string // the FROM item: a table or a parenthesised query
 	cols     string // the select list
-	keyName  string // the split column, or "" for ctid ranges
+	keyName  string // the split column, or "" when there is none
 	key      string // keyName quoted for SQL
+	unique   bool   // keyName is Table's one-column primary key
+	blocks   bool   // the ranges are ctid block ranges
 	ranges   []keyRange
 	snapshot string
 	snapTx   pgx.Tx
 	snapConn *pgxpool.Conn
-	rows     int64
+	rows     int64  // exact for key ranges, an estimate for block ranges
+	layout   string // block ranges: the relation's size and file, for the fingerprint
 }
 
 // keyRange is one batch's predicate.
@@ -136,7 +143,7 @@ func (s *TableSource) describe(ctx context.Context) error {
 		if len(pk) == 1 && slices.ContainsFunc(all, func(c Column) bool {
 			return c.Name == pk[0] && (c.Type == "bigint" || c.Type == "integer" || c.Type == "smallint")
 		}) {
-			key = pk[0]
+			key, s.unique = pk[0], true
 		}
 	}
 	s.keyName = key
@@ -146,16 +153,28 @@ func (s *TableSource) describe(ctx context.Context) error {
 	return nil
 }
 
-// plan computes the batches' key ranges from the data, inside the snapshot.
+// plan computes the batches' ranges inside the snapshot: block ranges for a table
+// without SplitBy (on PostgreSQL 14 or later, which scans a ctid range directly), else
+// key ranges.
 func (s *TableSource) plan(ctx context.Context) error {
+	var version int
+	if err := s.snapTx.QueryRow(ctx, "select current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return err
+	}
+	if len(s.cfg.Table) > 0 && s.cfg.Query == "" && (s.cfg.SplitBy == "" && version >= 140000 || s.key == "") {
+		return s.planBlocks(ctx)
+	}
+	return s.planKeys(ctx)
+}
+
+// planKeys cuts the split key at percentiles of its values, so that every range holds
+// about BatchRows rows however skewed the keys are, plus one range for NULL keys.
+func (s *TableSource) planKeys(ctx context.Context) error {
 	tx := s.snapTx
 	if err := tx.QueryRow(ctx, "select count(*) from "+s.from).Scan(&s.rows); err != nil {
 		return err
 	}
 	n := max(1, int((s.rows+int64(s.cfg.BatchRows)-1)/int64(s.cfg.BatchRows)))
-	if s.key == "" {
-		return s.planBlocks(ctx, n)
-	}
 	var bounds []int64
 	q := fmt.Sprintf(`select coalesce(array_agg(distinct b order by b), '{}') from unnest((select percentile_disc(
 		array(select g::float8 / $1 from generate_series(1, $1 - 1) g)) within group (order by %s) from %s)) b`, s.key, s.from)
@@ -171,22 +190,44 @@ func (s *TableSource) plan(ctx context.Context) error {
 	return nil
 }
 
-// planBlocks cuts a table without an integer key into ranges of physical blocks.
-func (s *TableSource) planBlocks(ctx context.Context, n int) error {
-	if len(s.cfg.Table) == 0 {
-		return errors.New("a query source needs an integer split key")
-	}
-	var blocks int64
-	if err := s.snapTx.QueryRow(ctx, "select pg_relation_size($1) / current_setting('block_size')::bigint", s.cfg.Table.Sanitize()).Scan(&blocks); err != nil {
+// sampleBlocks is about how many blocks planBlocks reads to estimate the rows per block.
+const sampleBlocks = 128
+
+// planBlocks cuts a table into ranges of physical blocks of about BatchRows rows each.
+// In one snapshot every visible row has exactly one ctid, so the ranges cover each row
+// exactly once, whatever the keys (NULLs included). Planning reads no more than about
+// sampleBlocks blocks: the relation's size, and a repeatable block sample for the rows
+// per block, so the same table plans the same ranges on a re-run.
+func (s *TableSource) planBlocks(ctx context.Context) error {
+	var blocks, node int64
+	if err := s.snapTx.QueryRow(ctx, "select pg_relation_size($1) / current_setting('block_size')::bigint, coalesce(pg_relation_filenode($1), 0)::bigint",
+		s.cfg.Table.Sanitize()).Scan(&blocks, &node); err != nil {
 		return err
 	}
-	step := max(1, (blocks+int64(n)-1)/int64(n))
-	for lo := int64(0); lo < blocks; lo += step {
+	// The sample also takes the table's ACCESS SHARE lock, held until Close, so that
+	// nothing rewrites the table (VACUUM FULL, CLUSTER, TRUNCATE) under the ranges.
+	sample := "select count(*) from " + s.from
+	pct := 100.0
+	if blocks > sampleBlocks {
+		pct = 100 * float64(sampleBlocks) / float64(blocks)
+		sample += fmt.Sprintf(" tablesample system (%g) repeatable (0)", pct)
+	}
+	var sampled int64
+	if err := s.snapTx.QueryRow(ctx, sample).Scan(&sampled); err != nil {
+		return err
+	}
+	s.blocks = true
+	s.rows = int64(float64(sampled) * 100 / pct)
+	s.layout = fmt.Sprintf("%d blocks in file %d", blocks, node)
+	n := max(1, (s.rows+int64(s.cfg.BatchRows)-1)/int64(s.cfg.BatchRows))
+	step := max(1, (blocks+n-1)/n)
+	lo := int64(0)
+	for ; lo+step < blocks; lo += step {
 		s.ranges = append(s.ranges, keyRange{fmt.Sprintf("ctid >= '(%d,0)'::tid and ctid < '(%d,0)'::tid", lo, lo+step)})
 	}
-	if len(s.ranges) == 0 {
-		s.ranges = []keyRange{{"true"}}
-	}
+	// The last range is open: it also holds blocks added after the size was read
+	// (whose rows the snapshot does not see).
+	s.ranges = append(s.ranges, keyRange{fmt.Sprintf("ctid >= '(%d,0)'::tid", lo)})
 	return nil
 }
 
@@ -196,7 +237,9 @@ func (s *TableSource) Columns(ctx context.Context) ([]Column, error) {
 	if err != nil {
 		return nil, s.client.scrub(err)
 	}
-	fields := rows.FieldDescriptions()
+	// The field descriptions belong to the connection and are overwritten by the next
+	// query: copy what is needed first.
+	fields := slices.Clone(rows.FieldDescriptions())
 	rows.Close()
 	oids, mods := make([]uint32, len(fields)), make([]int32, len(fields))
 	for i, f := range fields {
@@ -214,17 +257,30 @@ func (s *TableSource) Columns(ctx context.Context) ([]Column, error) {
 	return cols, nil
 }
 
-// SplitKey returns the split column, or "" when the source is cut by blocks.
-func (s *TableSource) SplitKey() string { return s.keyName }
+// SplitKey returns a column none of whose values is spread over two batches: the split
+// column of key ranges, or, for a table cut into block ranges, its one-column integer
+// primary key (each value is one row, so in one batch). It returns "" for a table cut by
+// blocks that has no such key.
+func (s *TableSource) SplitKey() string {
+	if s.blocks && !s.unique {
+		return ""
+	}
+	return s.keyName
+}
 
-// Rows returns the number of rows the snapshot holds.
+// Rows returns the number of rows the snapshot holds: exact for key ranges, and for
+// block ranges an estimate from a block sample (deterministic for an unchanged table).
 func (s *TableSource) Rows() int64 { return s.rows }
 
-// Fingerprint describes the source for the ledger: its rows and key ranges in the
-// snapshot, so a resumed copy refuses a source that changed.
+// Fingerprint describes the source for the ledger: its rows and ranges in the snapshot
+// (and, for block ranges, the relation's size and file), so a resumed copy refuses a
+// source that changed or was rewritten. It is the same for the same data and settings.
 func (s *TableSource) Fingerprint() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|%d", s.from, s.rows)
+	if s.layout != "" {
+		b.WriteString("|" + s.layout)
+	}
 	for _, r := range s.ranges {
 		b.WriteString("|" + r.where)
 	}

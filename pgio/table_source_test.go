@@ -1,0 +1,185 @@
+package pgio_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pgio/pgtest"
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// readAll reads every chunk of src with n workers' worth of chunks and returns, per
+// batch, the first column of each row (an int8, or -1 for NULL).
+func readAll(t *testing.T, src *pgio.TableSource, n int) [][]int64 {
+	t.Helper()
+	ctx := context.Background()
+	var batches [][]int64
+	for chunk, err := range src.Chunks(ctx, n) {
+		require.NoError(t, err)
+		var b pipeline.Batch[[]byte]
+		for {
+			b.Reset()
+			err := chunk.Next(ctx, &b, pipeline.Limits{})
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err)
+			require.NotEmpty(t, b.Rows)
+			require.Len(t, b.Pos, len(b.Rows))
+			require.EqualValues(t, len(b.Rows), b.Read)
+			var keys []int64
+			for i, row := range b.Rows {
+				if i > 0 {
+					require.Greater(t, b.Pos[i].Index, b.Pos[i-1].Index)
+				}
+				require.GreaterOrEqual(t, len(row), 6)
+				if int32(binary.BigEndian.Uint32(row[2:])) < 0 {
+					keys = append(keys, -1)
+					continue
+				}
+				keys = append(keys, int64(binary.BigEndian.Uint64(row[6:])))
+			}
+			batches = append(batches, keys)
+		}
+		require.NoError(t, chunk.Close())
+	}
+	return batches
+}
+
+// open opens a table source closed at cleanup.
+func open(t *testing.T, c *pgio.Client, cfg pgio.TableSourceConfig) *pgio.TableSource {
+	t.Helper()
+	src, err := c.OpenTableSource(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(src.Close)
+	return src
+}
+
+func TestTableSourceBlockRangesReadEachRowOnceInTheSnapshot(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`create table pk (k bigint primary key, v text)`,
+		`insert into pk select i, repeat('x', i % 50) from generate_series(1, 20000) i`,
+		`delete from pk where k % 7 = 0`,         // holes
+		`update pk set v = 'u' where k % 11 = 0`, // moved row versions
+		`create table nokey (k bigint, v text)`,
+		`insert into nokey select case when i % 10 = 0 then null else i end, 'r' from generate_series(1, 9000) i`,
+	} {
+		require.NoError(t, c.Exec(ctx, sql))
+	}
+	cases := []struct {
+		table    string
+		splitKey string
+		want     int
+		nulls    int
+	}{
+		{"pk", "k", 20000 - 20000/7, 0},
+		{"nokey", "", 9000 - 900, 900},
+	}
+	for _, tc := range cases {
+		cfg := pgio.TableSourceConfig{Table: pgx.Identifier{tc.table}, Columns: []string{"k", "v"}, BatchRows: 1000}
+		src := open(t, c, cfg)
+		require.Equal(t, tc.splitKey, src.SplitKey(), tc.table)
+		total := tc.want + tc.nulls
+		require.InDelta(t, total, src.Rows(), float64(total)/2, "%s: the estimate", tc.table)
+		// Rows added after the snapshot (also in new blocks) are not read.
+		require.NoError(t, c.Exec(ctx, "insert into "+tc.table+" select -i, 'late' from generate_series(1, 5000) i"))
+		batches := readAll(t, src, 3)
+		require.Greater(t, len(batches), 3, "%s: several ranges", tc.table)
+		seen, nulls := map[int64]bool{}, 0
+		for _, keys := range batches {
+			for _, k := range keys {
+				if k == -1 {
+					nulls++
+					continue
+				}
+				require.False(t, seen[k], "%s: key %d read twice", tc.table, k)
+				require.Positive(t, k, "%s: a row inserted after the snapshot", tc.table)
+				seen[k] = true
+			}
+		}
+		require.Len(t, seen, tc.want, tc.table)
+		require.Equal(t, tc.nulls, nulls, tc.table)
+		require.NoError(t, c.Exec(ctx, "delete from "+tc.table+" where v = 'late'"))
+	}
+}
+
+func TestTableSourceFingerprintIsStableForTheSameTable(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	require.NoError(t, c.Exec(ctx, `create table t (k int primary key, v text)`))
+	require.NoError(t, c.Exec(ctx, `insert into t select i, md5(i::text) from generate_series(1, 30000) i`))
+	// fingerprint opens and closes a source (an open one holds the table's lock).
+	fingerprint := func(cfg pgio.TableSourceConfig) string {
+		src, err := c.OpenTableSource(ctx, cfg)
+		require.NoError(t, err)
+		defer src.Close()
+		return src.Fingerprint()
+	}
+	blocks := pgio.TableSourceConfig{Table: pgx.Identifier{"t"}, BatchRows: 2000}
+	for _, cfg := range []pgio.TableSourceConfig{
+		blocks,
+		{Table: pgx.Identifier{"t"}, SplitBy: "k", BatchRows: 2000},
+		{Query: "select k, v from t", SplitBy: "k", BatchRows: 2000},
+	} {
+		a := fingerprint(cfg)
+		require.NoError(t, c.Exec(ctx, "analyze t")) // statistics do not move the plan
+		require.Equal(t, a, fingerprint(cfg))
+	}
+	before := fingerprint(blocks)
+	require.NoError(t, c.Exec(ctx, "vacuum full t")) // same rows, rewritten: the ctid ranges mean other rows
+	require.NotEqual(t, before, fingerprint(blocks))
+}
+
+func TestTableSourceQuerySplitByARepeatedKeyKeepsEachKeyInOneBatch(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	require.NoError(t, c.Exec(ctx, `create table tasks (id int primary key, project_id bigint)`))
+	// Skewed projects: project 1 holds a third of the tasks; every 13th task has none.
+	require.NoError(t, c.Exec(ctx, `insert into tasks select i, case when i % 13 = 0 then null when i % 3 = 0 then 1 else i % 400 end
+		from generate_series(1, 12000) i`))
+	src := open(t, c, pgio.TableSourceConfig{Query: "select project_id, id from tasks", SplitBy: "project_id", BatchRows: 500})
+	require.Equal(t, "project_id", src.SplitKey())
+	require.EqualValues(t, 12000, src.Rows())
+	batchOf := map[int64]int{}
+	rows := 0
+	for i, keys := range readAll(t, src, 4) {
+		for _, k := range keys {
+			rows++
+			if b, ok := batchOf[k]; ok {
+				require.Equal(t, b, i, "project %d in two batches", k)
+			}
+			batchOf[k] = i
+		}
+	}
+	require.Equal(t, 12000, rows)
+	require.Contains(t, batchOf, int64(-1), "the NULL keys")
+}
+
+func TestTableSourceColumnsNamesEveryColumn(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	require.NoError(t, c.Exec(ctx, `create table t (id bigint primary key, name text, at timestamptz, n numeric(10,2))`))
+	cols, err := open(t, c, pgio.TableSourceConfig{Table: pgx.Identifier{"t"}}).Columns(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []pgio.Column{
+		{Name: "id", Type: "bigint"}, {Name: "name", Type: "text"},
+		{Name: "at", Type: "timestamp with time zone"}, {Name: "n", Type: "numeric(10,2)"},
+	}, cols)
+}
