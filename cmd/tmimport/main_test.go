@@ -21,6 +21,9 @@ func TestRunVersionAndUsage(t *testing.T) {
 		{"help", []string{"help"}, exitOK, "Usage:", ""},
 		{"no command", nil, exitUsage, "", "Usage:"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
+		{"tm with --table", []string{"tm", "--to", "postgres://x", "--from", "postgres://y", "--table", "t"}, exitUsage, "", "use --tables"},
+		{"tm replace", []string{"tm", "--to", "postgres://x", "--from", "postgres://y", "--mode", "replace"}, exitUsage, "", "--mode replace is not supported by tm"},
+		{"tm unknown table", []string{"tm", "--to", "postgres://127.0.0.1:1/x?connect_timeout=1", "--from", "postgres://127.0.0.1:1/y?connect_timeout=1", "--tables", "users,nope"}, exitUsage, "", `unknown table "nope"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,6 +77,10 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return usagef("--mode: %v", err)
 	}
+	cfg := tm.Config{SourceSchema: srcSchema, Schema: schema, Tables: splitList(tables)}
+	if _, err := tm.New(nil, nil, cfg); err != nil { // validates the names before any connection
+		return usagef("%v", err)
+	}
 	source, err := connectSource(ctx, from, f.workers)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
@@ -87,9 +91,9 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		return err
 	}
 	defer target.Close()
-	m, err := tm.New(source, target, tm.Config{SourceSchema: srcSchema, Schema: schema, Tables: splitList(tables)})
+	m, err := tm.New(source, target, cfg)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	start := time.Now()
 	rep := tmReport{Command: "tm", Mode: modeName(&f), ImportID: f.importID}
@@ -107,6 +111,10 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		if err := m.CreateSchema(ctx); err != nil {
 			return err
 		}
+	} else if missing, err := m.Missing(ctx); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		return fmt.Errorf("the target has no table %s (use --create to create TM-Admin's types and tables)", strings.Join(missing, ", "))
 	}
 	var rejected bool
 	for _, t := range m.Tables() {

@@ -105,3 +105,19 @@ func (m *Migration) ResetSequences(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Missing returns the target tables that do not exist yet (run with CreateSchema to
+// create them).
+func (m *Migration) Missing(ctx context.Context) ([]string, error) {
+	var missing []string
+	for _, t := range m.tables {
+		cols, err := m.dst.TableColumns(ctx, m.target(t))
+		if err != nil {
+			return nil, err
+		}
+		if cols == nil {
+			missing = append(missing, m.target(t).Sanitize())
+		}
+	}
+	return missing, nil
+}
