@@ -240,6 +240,12 @@ func TestTMMigrationEqualsTheSourceFieldByField(t *testing.T) {
 			TargetRows int64 `json:"target_rows"`
 			Rejected   int64 `json:"rows_rejected"`
 			OK         bool
+			Folds      []struct {
+				Name       string
+				SourceRows int64 `json:"source_rows"`
+				Entries    int64 `json:"target_entries"`
+				OK         bool
+			}
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
@@ -254,7 +260,17 @@ func TestTMMigrationEqualsTheSourceFieldByField(t *testing.T) {
 		require.Equal(t, n, tb.SourceRows, tb.Table)
 		require.True(t, tb.OK, tb.Table)
 		require.Zero(t, tb.Rejected, tb.Table)
+		for _, f := range tb.Folds {
+			require.True(t, f.OK, "%s %s", tb.Table, f.Name)
+			require.Equal(t, f.SourceRows, f.Entries, "%s %s", tb.Table, f.Name)
+			if strings.HasPrefix(f.Name, "task_history") {
+				var n int64
+				require.NoError(t, src.Pool.QueryRow(context.Background(), "select count(*) from task_history").Scan(&n))
+				require.Equal(t, n, f.Entries, "every task_history row is a history entry")
+			}
+		}
 	}
+	require.Len(t, rep.Tables[10].Folds, 3, "tasks: history actions, invalidations, issues")
 	tmOracle(t, src.Pool, dst.Pool)
 	// Sequences follow the migrated ids.
 	var next, maxID int64

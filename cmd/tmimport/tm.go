@@ -26,7 +26,16 @@ type tmTable struct {
 	Rejected   int64    `json:"rows_rejected"`
 	DurationS  float64  `json:"duration_s"`
 	OK         bool     `json:"ok"`
+	Folds      []tmFold `json:"folds,omitempty"`
 	Notes      []string `json:"notes,omitempty"`
+}
+
+// tmFold is the check of one child table folded into the table.
+type tmFold struct {
+	Name       string `json:"name"`
+	SourceRows int64  `json:"source_rows"`
+	Entries    int64  `json:"target_entries"`
+	OK         bool   `json:"ok"`
 }
 
 // tmReport is the report of `tmimport tm`.
@@ -138,7 +147,7 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	}
 	switch {
 	case len(bad) > 0:
-		return fmt.Errorf("%w: the target's row count differs from the rows migrated for %s", errMismatch, strings.Join(bad, ", "))
+		return fmt.Errorf("%w: the target's rows or folded entries differ from the source for %s", errMismatch, strings.Join(bad, ", "))
 	case rejected:
 		return errRejected
 	}
@@ -190,6 +199,17 @@ func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, m
 	if line.Notes, err = m.Notes(ctx, t); err != nil {
 		return line, err
 	}
+	if line.Rejected > 0 { // rejected parents took their children with them
+		return line, runErr
+	}
+	checks, err := m.VerifyFolds(ctx, t)
+	if err != nil {
+		return line, err
+	}
+	for _, c := range checks {
+		line.Folds = append(line.Folds, tmFold{Name: c.Name, SourceRows: c.Source, Entries: c.Target, OK: c.OK()})
+		line.OK = line.OK && c.OK()
+	}
 	return line, runErr
 }
 
@@ -210,6 +230,13 @@ func (r tmReport) print(stdout, stderr io.Writer, f *common) {
 			check = "MISMATCH"
 		}
 		fmt.Fprintf(stderr, "  %-26s %12d %12d %10d %10d %9.2f  %s\n", t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Skipped, t.DurationS, check)
+		for _, c := range t.Folds {
+			check := "ok"
+			if !c.OK {
+				check = "MISMATCH"
+			}
+			fmt.Fprintf(stderr, "  %-26s %12d %12d %10s %10s %9s  %s (%s)\n", "", c.SourceRows, c.Entries, "", "", "", check, c.Name)
+		}
 		for _, n := range t.Notes {
 			fmt.Fprintf(stderr, "  %-26s note: %s\n", "", n)
 		}

@@ -29,6 +29,21 @@ type Table struct {
 	ident    string   // SQL naming the row in a reject, e.g. 'id=' || u.id
 	checks   []string // SQL expressions naming a problem, or NULL
 	notes    []note
+	folds    *fold
+}
+
+// fold counts, for each child table folded into t, the distinct child rows of
+// migrated parents in the source (src, over {s}) and the entries in the target (dst,
+// over {t}, the target schema): each query returns one bigint per name.
+type fold struct {
+	names    []string
+	src, dst string
+}
+
+// pairs counts the distinct (key, val) pairs of a join table whose parent exists.
+func pairs(table, key, val, parent string) string {
+	return fmt.Sprintf(`(select count(*) from (select distinct x.%[2]s, x.%[3]s from {s}.%[1]s x
+    where x.%[3]s is not null and exists (select from {s}.%[4]s p where p.id = x.%[2]s)) y)`, table, key, val, parent)
 }
 
 // Column is a target column and its source expression.
@@ -209,6 +224,8 @@ func organizations() *Table {
 				// Users are bigint: TM-Admin's int[] would not hold every OSM id.
 				{Name: "managers", Type: "bigint[]", Expr: `coalesce((select array_agg(distinct m.user_id order by m.user_id)
     from {s}.organisation_managers m where m.organisation_id = o.id and m.user_id is not null), '{}')`}}),
+		folds: &fold{[]string{"organisation_managers → managers"}, "select " + pairs("organisation_managers", "organisation_id", "user_id", "organisations"),
+			"select coalesce(sum(cardinality(managers)), 0) from {t}.organizations"},
 		notes: []note{{"select count(*) from {s}.organisations where subscription_tier is null",
 			"organisations without a subscription_tier got 0 (TM-Admin's column is NOT NULL)"}},
 	}
@@ -231,6 +248,8 @@ func teams() *Table {
     from {s}.team_members m where m.team_id = t.id), '[]')`}}),
 		checks: []string{ref("organisation_id", "t.organisation_id", "organisations", "id"),
 			childCodes(TeamMemberFunctions, "team_members.function", "m.function", "{s}.team_members m where m.team_id = t.id")},
+		folds: &fold{[]string{"team_members → team_members"}, "select " + pairs("team_members", "team_id", "user_id", "teams"),
+			"select coalesce(sum(jsonb_array_length(team_members)), 0) from {t}.teams"},
 	}
 }
 
@@ -257,6 +276,10 @@ func users() *Table {
 				{Name: "licenses", Type: "int[]", Expr: "coalesce(lic.a, '{}')"},
 				{Name: "interests", Type: "int[]", Expr: "coalesce(ui.a, '{}')"}}),
 		Unfilled: []Column{{Name: "password", Type: "varchar"}},
+		folds: &fold{[]string{"user_licenses → licenses", "user_interests → interests", "project_favorites → favorite_projects"},
+			"select " + pairs("user_licenses", `"user"`, `"license"`, "users") + ", " + pairs("user_interests", "user_id", "interest_id", "users") + ", " +
+				pairs("project_favorites", "user_id", "project_id", "users"),
+			"select coalesce(sum(cardinality(licenses)), 0), coalesce(sum(cardinality(interests)), 0), coalesce(sum(cardinality(favorite_projects)), 0) from {t}.users"},
 		notes: []note{{"select count(*) from {s}.users where name is null",
 			"users without a name got name '' (TM-Admin's column is NOT NULL; username is kept)"}},
 	}
@@ -271,6 +294,9 @@ func campaigns() *Table {
 		Columns: cols([]Column{{Name: "id", Type: "int", NotNull: true, Expr: "c.id"}, {Name: "name", Type: "varchar", NotNull: true, Expr: "c.name"}},
 			str("c", "logo", "url", "description"),
 			[]Column{{Name: "projects", Type: "int[]", Expr: "coalesce(cp.a, '{}')"}, {Name: "organizations", Type: "int[]", Expr: "coalesce(co.a, '{}')"}}),
+		folds: &fold{[]string{"campaign_projects → projects", "campaign_organisations → organizations"},
+			"select " + pairs("campaign_projects", "campaign_id", "project_id", "campaigns") + ", " + pairs("campaign_organisations", "campaign_id", "organisation_id", "campaigns"),
+			"select coalesce(sum(cardinality(projects)), 0), coalesce(sum(cardinality(organizations)), 0) from {t}.campaigns"},
 	}
 }
 
@@ -320,6 +346,11 @@ func projects() *Table {
 		checks: []string{ref("author_id", "p.author_id", "users", "id"), ref("organisation_id", "p.organisation_id", "organisations", "id"),
 			ref("license_id", "p.license_id", "licenses", "id"),
 			"case when pt.bad is not null then 'project_teams.role: unknown TeamRoles code ' || pt.bad || ' (known: " + TeamRoles.known() + ")' end"},
+		folds: &fold{[]string{"project_priority_areas → priority_areas", "project_allowed_users → members.users", "project_teams → members.teams"},
+			"select " + pairs("project_priority_areas", "project_id", "priority_area_id", "projects") + ", " +
+				pairs("project_allowed_users", "project_id", "user_id", "projects") + ", " + pairs("project_teams", "project_id", "team_id", "projects"),
+			`select coalesce(sum(cardinality(priority_areas)), 0), coalesce(sum(jsonb_array_length(members->'users')), 0),
+    coalesce(sum(jsonb_array_length(members->'teams')), 0) from {t}.projects`},
 		notes: []note{{`select coalesce(sum(n - 1), 0) from (select count(distinct interest_id) n from {s}.project_interests
     where project_id is not null and interest_id is not null group by project_id having count(distinct interest_id) > 1) x`,
 			"project interests beyond the first per project are not migrated (TM-Admin's projects.interests holds one interest)"}},
@@ -358,6 +389,13 @@ func tasks() *Table {
 			ref("mapped_by", "t.mapped_by", "users", "id"), ref("validated_by", "t.validated_by", "users", "id"),
 			`(select 'task_history.action: unknown TaskAction ' || string_agg(distinct coalesce(h.action, 'NULL'), ', ')
     from {s}.task_history h where h.task_id = t.id and h.project_id = t.project_id and h.action <> all (array[` + quotedList(TaskActions) + `]) having count(*) > 0)`},
+		folds: &fold{[]string{"task_history → history actions", "task_invalidation_history → history invalidations", "task_mapping_issues → history issues"},
+			`select (select count(*) from {s}.task_history h where exists (select from {s}.tasks t where t.id = h.task_id and t.project_id = h.project_id)),
+    (select count(*) from {s}.task_invalidation_history v where exists (select from {s}.tasks t where t.id = v.task_id and t.project_id = v.project_id)),
+    (select count(*) from {s}.task_mapping_issues m join {s}.task_history h on h.id = m.task_history_id
+      where exists (select from {s}.tasks t where t.id = h.task_id and t.project_id = h.project_id))`,
+			`select count(*) filter (where e->>'type' = 'action'), count(*) filter (where e->>'type' = 'invalidation'),
+    coalesce(sum(jsonb_array_length(e->'issues')), 0) from {t}.tasks, jsonb_array_elements(history) e`},
 	}
 }
 
