@@ -383,5 +383,11 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 		require.NoError(t, dst.Pool.QueryRow(context.Background(), "select count(*) from "+tb).Scan(&got))
 		require.Equal(t, n, got, tb)
 	}
-	require.Contains(t, r.stderr, "rejected")
+	require.Contains(t, r.stderr, fmt.Sprintf("rejected: projects id=%d: author_id 999999999999 has no users row", project), "the report shows the reasons")
+
+	// Without --create, a missing target is a clear error before anything is written.
+	empty := pgtest.Start(t)
+	r = runCLI(t, "tm", "--from", src.DSN, "--to", empty.DSN, "--progress", "none")
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "use --create")
 }

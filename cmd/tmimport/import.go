@@ -37,6 +37,9 @@ type importJob[T any] struct {
 	// summary, when set, receives the run's summary and replaces the report: the
 	// caller reports.
 	summary *pipeline.Summary
+	// seeReject, when set, is shown every reject (serially, as the pipeline's
+	// OnReject is), besides the --rejects file.
+	seeReject func(pipeline.Reject)
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -59,6 +62,16 @@ func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
 			}
 		}()
 		onReject = pgio.NewRejectWriter(rf, j.feature).Write
+	}
+	if see := j.seeReject; see != nil {
+		write := onReject
+		onReject = func(r pipeline.Reject) error {
+			see(r)
+			if write == nil {
+				return nil
+			}
+			return write(r)
+		}
 	}
 	prog := newProgress(f.progress, f.quiet, j.stderr, j.size)
 	cfg := pipeline.Config[T]{

@@ -27,6 +27,7 @@ type tmTable struct {
 	DurationS  float64  `json:"duration_s"`
 	OK         bool     `json:"ok"`
 	Folds      []tmFold `json:"folds,omitempty"`
+	Reasons    []string `json:"reject_reasons,omitempty"` // the first few`
 	Notes      []string `json:"notes,omitempty"`
 }
 
@@ -48,6 +49,10 @@ type tmReport struct {
 	DurationS float64   `json:"duration_s"`
 	Error     string    `json:"error,omitempty"`
 }
+
+// maxReasons is how many reject reasons per table the report shows (all of them go to
+// --rejects).
+const maxReasons = 5
 
 // errMismatch marks a migration whose verification found a table whose counts
 // disagree.
@@ -185,6 +190,11 @@ func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, m
 		command: "tm", table: job.Target, flags: &f, name: "tm " + t.Source,
 		source: job.Source, stages: []pipeline.Stage[[]byte]{job.Stage}, sink: sink, ledger: cfg.Ledger, staging: staging,
 		columns: job.Columns, mode: mode, key: cfg.Key, stdout: stdout, stderr: stderr, summary: &sum,
+		seeReject: func(r pipeline.Reject) {
+			if len(line.Reasons) < maxReasons {
+				line.Reasons = append(line.Reasons, r.Err.Error())
+			}
+		},
 	})
 	line.SourceRows, line.Written, line.Skipped = sum.Read, sum.Written, sum.Skipped
 	line.Rejected = sum.Read - sum.Written - sum.Skipped
@@ -236,6 +246,12 @@ func (r tmReport) print(stdout, stderr io.Writer, f *common) {
 				check = "MISMATCH"
 			}
 			fmt.Fprintf(stderr, "  %-26s %12d %12d %10s %10s %9s  %s (%s)\n", "", c.SourceRows, c.Entries, "", "", "", check, c.Name)
+		}
+		for _, r := range t.Reasons {
+			fmt.Fprintf(stderr, "  %-26s rejected: %s\n", "", r)
+		}
+		if n := t.Rejected - int64(len(t.Reasons)); n > 0 && len(t.Reasons) > 0 {
+			fmt.Fprintf(stderr, "  %-26s rejected: … and %d more (see --rejects)\n", "", n)
 		}
 		for _, n := range t.Notes {
 			fmt.Fprintf(stderr, "  %-26s note: %s\n", "", n)
