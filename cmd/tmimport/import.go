@@ -40,8 +40,8 @@ type importJob[T any] struct {
 	// seeReject, when set, is shown every reject (serially, as the pipeline's
 	// OnReject is), besides the --rejects file.
 	seeReject func(pipeline.Reject)
-	stdout  io.Writer
-	stderr  io.Writer
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // errRejected marks a run that finished with rejects within the budget (exit code 3).
