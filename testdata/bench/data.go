@@ -19,6 +19,10 @@ type dataset struct {
 	bytes int64             // size of the main input file
 	dir   string            // absolute directory of the files
 	files map[string]string // absolute paths by role: "csv" (whole), "a" and "b" (halves)
+	// desc, when set, replaces the report's CSV data line (inputs that are no file: tm).
+	desc string
+	// counts are the rows per source table of an input database (tm), else nil.
+	counts map[string]int64
 }
 
 // taskHistory generates the W1 task_history CSV with rows rows (or reuses it when it is

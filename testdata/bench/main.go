@@ -8,6 +8,7 @@
 //	go run ./testdata/bench                            # W1, 2 M rows, 3 repetitions
 //	go run ./testdata/bench -rows 200000 -reps 1 -rss-rows 0
 //	go run ./testdata/bench -dsn postgres://postgres@127.0.0.1:5432/postgres
+//	go run ./testdata/bench -workloads tm -tm-scale 0.1   # tmimport tm on a small TM v4 database
 //
 // Without -dsn (or $TMIMPORT_BENCH_DSN) it starts a throwaway PostGIS container with
 // host networking on a free loopback port (no Docker port proxy in the data path), with
@@ -47,6 +48,7 @@ type config struct {
 	rows      int
 	rssRows   int
 	seed      uint64
+	tmScale   float64 // tmsrc scale of the tm workload's source database
 	workloads []string
 	tools     []string // only these tool keys (empty: all)
 }
@@ -110,6 +112,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rows, "rows", 2_000_000, "W1 rows")
 	fs.IntVar(&cfg.rssRows, "rss-rows", 20_000_000, "rows of the W1 memory-scaling run (0: skip it)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "data generator seed")
+	fs.Float64Var(&cfg.tmScale, "tm-scale", 1, "tm: scale of the synthetic TM v4 source database (testdata/tmsrc; 1 ≈ 2.5 M rows)")
 	fs.StringVar(&workloads, "workloads", "w1", "comma-separated workloads: "+strings.Join(workloadKeys(), ", "))
 	fs.StringVar(&cfg.dsn, "dsn", os.Getenv("TMIMPORT_BENCH_DSN"), "target server DSN (default $TMIMPORT_BENCH_DSN; empty: start a container)")
 	fs.StringVar(&cfg.image, "image", envOr("TMIMPORT_PG_IMAGE", "tmimport/postgis:15"), "image of the container started without -dsn (never pulled)")
@@ -134,6 +137,8 @@ func (c config) validate(workloads string) (config, error) {
 		return c, errors.New("-rows must be at least 2")
 	case c.rssRows < 0:
 		return c, errors.New("-rss-rows must be 0 (skip) or more")
+	case !(c.tmScale > 0):
+		return c, errors.New("-tm-scale must be positive")
 	}
 	for _, w := range splitList(strings.ToLower(workloads)) {
 		if _, ok := workloadByKey(w); !ok {
@@ -178,6 +183,7 @@ type bench struct {
 	tmimport string            // tmimport binary
 	help     map[string]string // `tmimport SUB -h` output by subcommand
 	failures []string          // failed or wrong runs, for the report and the exit status
+	dsns     []string          // DSNs of the server's other databases, redacted in the report like its DSN
 	started  time.Time
 }
 

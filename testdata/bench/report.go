@@ -116,8 +116,12 @@ func writeWorkload(sb *strings.Builder, b *bench, r *workloadResult) error {
 		return nil
 	}
 	d := r.data
-	fmt.Fprintf(sb, "Data: `%s`, %s rows + header, %.1f MB (%.1f bytes/row), seed %d (testdata/gen).\n\n",
-		relPath(b.cfg.root, d.files["csv"]), commas(d.rows), mb(d.bytes), float64(d.bytes)/float64(d.rows), d.seed)
+	if d.desc != "" {
+		fmt.Fprintf(sb, "Data: %s\n\n", d.desc)
+	} else {
+		fmt.Fprintf(sb, "Data: `%s`, %s rows + header, %.1f MB (%.1f bytes/row), seed %d (testdata/gen).\n\n",
+			relPath(b.cfg.root, d.files["csv"]), commas(d.rows), mb(d.bytes), float64(d.bytes)/float64(d.rows), d.seed)
+	}
 	for _, vr := range r.variants {
 		writeVariant(sb, vr, d)
 	}
@@ -175,8 +179,12 @@ func toolRow(tr *toolResult, d *dataset, copyMed, psqlMed float64) string {
 	if !tr.t.server {
 		rss = fmt.Sprintf("%.0f", st.rssMB)
 	}
-	return fmt.Sprintf("| %s | %s | %.2f | %.2f–%.2f | %s | %.0f | %s | %s | %s |\n", name, settings, st.median, st.lo, st.hi,
-		fmtRate(float64(d.rows)/st.median), mb(d.bytes)/st.median, rss, fmtRatio(copyMed/st.median), fmtRatio(psqlMed/st.median))
+	mbps := "—" // no input file (tm)
+	if d.bytes > 0 {
+		mbps = fmt.Sprintf("%.0f", mb(d.bytes)/st.median)
+	}
+	return fmt.Sprintf("| %s | %s | %.2f | %.2f–%.2f | %s | %s | %s | %s | %s |\n", name, settings, st.median, st.lo, st.hi,
+		fmtRate(float64(d.rows)/st.median), mbps, rss, fmtRatio(copyMed/st.median), fmtRatio(psqlMed/st.median))
 }
 
 // targetRow renders one target's row.
@@ -237,6 +245,9 @@ func shellJoin(b *bench, argv []string) string {
 	for i, a := range argv {
 		if b.srv.dsn != "" {
 			a = strings.ReplaceAll(a, b.srv.dsn, b.srv.redacted)
+		}
+		for _, dsn := range b.dsns {
+			a = strings.ReplaceAll(a, dsn, redactDSN(dsn))
 		}
 		out[i] = shellQuote(a)
 	}

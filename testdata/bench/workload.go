@@ -37,6 +37,12 @@ type variant struct {
 	// written, when set, is the rows_written tmimport must report (W2: rows inserted or
 	// updated, not the table's count after the preload).
 	written func(d *dataset) int64
+	// stored, when set, is the row count the reference run must leave in table (default
+	// d.rows; tm: the source's tasks, table being one of the tables the tool writes).
+	stored func(d *dataset) int64
+	// report, when set, checks tmimport's JSON report instead of [checkReport] (tm: one
+	// line per target table) and returns what is wrong, or "".
+	report func(stdout []byte, d *dataset) string
 	// rowText is the expression (over the row alias t) whose hash the checksum sums.
 	// Defaults to t::text, the whole row; tools that create differently shaped tables
 	// (W3) hash only what they must agree on.
@@ -92,6 +98,7 @@ var allWorkloads = []*workload{
 	w2(),
 	w3(),
 	w4(),
+	tm(),
 }
 
 func workloadKeys() []string {
