@@ -21,6 +21,7 @@ STATICCHECK_VERSION := v0.8.2
 UNIT_PKGS := ./pipeline/... ./stages/... ./geo/... ./cmd/...
 DB_PKGS   := ./pgio/... ./integration_test/...
 FUZZTIME  ?= 1m
+BENCH_WORKLOADS ?= w1,w2,w3,w4,tm
 FUZZTIME_SHORT ?= 20000x
 
 .PHONY: help
@@ -63,7 +64,8 @@ fuzz: ## run every fuzz target for $(FUZZTIME) (FUZZTIME=10m make fuzz)
 	@FUZZTIME=$(FUZZTIME) bash .ci/fuzz.sh
 
 .PHONY: bench
-bench: image ## run the Go benchmarks (see BENCHMARKS.md)
+bench: image ## run the benchmark workloads of BENCH.md (writes BENCHMARKS.md), then the Go micro-benchmarks
+	$(GO) run ./testdata/bench -workloads $(BENCH_WORKLOADS) -reps 3
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
 
 .PHONY: demo
