@@ -1,6 +1,7 @@
 package pgio
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,8 +10,11 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tmimport/tmimport/pipeline"
@@ -311,32 +315,44 @@ func (s *TableSource) Chunks(_ context.Context, n int) iter.Seq2[pipeline.Chunk[
 	}
 }
 
-// tableChunk reads its key ranges, one batch each, on its own connection inside the
-// exported snapshot.
+// tableChunk reads its ranges, one batch each, on its own connection inside the
+// exported snapshot. It asks for the next range as soon as it has read one, so the
+// source server produces it while the sink writes the batch (a pipeline worker reads
+// and writes in turn): the range waits in the socket buffers and the server blocks only
+// once they are full.
 type tableChunk struct {
-	src    *TableSource
-	ranges []keyRange
-	next   int
-	index  int64
-	info   pipeline.ChunkInfo
-	conn   *pgxpool.Conn
-	tx     pgx.Tx
-	buf    sliceWriter
+	src     *TableSource
+	ranges  []keyRange
+	next    int  // the next range to read
+	pending bool // the COPY of ranges[next] was sent and is not read yet
+	broken  bool // the connection is in an unknown state: close it
+	index   int64
+	info    pipeline.ChunkInfo
+	conn    *pgxpool.Conn
+	tx      pgx.Tx
+	buf     []byte
 }
 
 func (c *tableChunk) Info() pipeline.ChunkInfo { return c.info }
 
 func (c *tableChunk) Close() error {
-	if c.tx != nil {
+	if c.conn == nil {
+		return nil
+	}
+	if c.pending || c.broken {
+		// A COPY is still under way: drop the connection (the pool destroys a closed
+		// one) rather than read the rest of it; the server ends the transaction.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.conn.Conn().Close(ctx)
+	} else if c.tx != nil {
 		_ = c.tx.Rollback(context.Background())
 	}
-	if c.conn != nil {
-		c.conn.Release()
-	}
+	c.conn.Release()
 	return nil
 }
 
-// Next copies the next non-empty key range out in binary and cuts it into tuples.
+// Next reads the next non-empty range and cuts it into tuples.
 func (c *tableChunk) Next(ctx context.Context, b *pipeline.Batch[[]byte], _ pipeline.Limits) error {
 	if err := c.begin(ctx); err != nil {
 		return err
@@ -345,18 +361,70 @@ func (c *tableChunk) Next(ctx context.Context, b *pipeline.Batch[[]byte], _ pipe
 		if c.next >= len(c.ranges) {
 			return io.EOF
 		}
-		r := c.ranges[c.next]
+		if !c.pending {
+			if err := c.send(); err != nil {
+				return err
+			}
+		}
+		err := c.read(ctx)
+		c.pending = false
 		c.next++
-		sql := fmt.Sprintf("COPY (select %s from %s where %s) TO STDOUT (FORMAT binary)", c.src.cols, c.src.from, r.where)
-		c.buf.b = c.buf.b[:0]
-		if _, err := c.tx.Conn().PgConn().CopyTo(ctx, &c.buf, sql); err != nil {
+		if err != nil {
 			return c.src.client.scrub(err)
+		}
+		if c.next < len(c.ranges) {
+			if err := c.send(); err != nil {
+				return err
+			}
 		}
 		if err := c.cut(b); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// send asks for ranges[next] without waiting for it.
+func (c *tableChunk) send() error {
+	sql := fmt.Sprintf("COPY (select %s from %s where %s) TO STDOUT (FORMAT binary)", c.src.cols, c.src.from, c.ranges[c.next].where)
+	fe := c.conn.Conn().PgConn().Frontend()
+	fe.SendQuery(&pgproto3.Query{String: sql})
+	if err := fe.Flush(); err != nil {
+		c.broken = true
+		return c.src.client.scrub(err)
+	}
+	c.pending = true
+	return nil
+}
+
+// read reads the COPY that send asked for into buf, up to the server's ReadyForQuery.
+// Cancelling ctx interrupts the reading (and the connection is then dropped).
+func (c *tableChunk) read(ctx context.Context) (err error) {
+	pc := c.conn.Conn().PgConn()
+	stop := context.AfterFunc(ctx, func() { _ = pc.Conn().SetReadDeadline(time.Now()) })
+	defer func() {
+		if !stop() || err != nil {
+			c.broken = true
+			err = cmp.Or(ctx.Err(), err)
+		}
+	}()
+	c.buf = c.buf[:0]
+	var pgErr error
+	for {
+		// Background: ctx is watched once per range above, not once per message.
+		msg, err := pc.ReceiveMessage(context.Background())
+		if err != nil {
+			return err
+		}
+		switch msg := msg.(type) {
+		case *pgproto3.CopyData:
+			c.buf = append(c.buf, msg.Data...)
+		case *pgproto3.ErrorResponse:
+			pgErr = pgconn.ErrorResponseToPgError(msg)
+		case *pgproto3.ReadyForQuery:
+			return pgErr
+		}
+	}
 }
 
 // begin joins the exported snapshot on the chunk's own connection.
@@ -380,7 +448,7 @@ func (c *tableChunk) begin(ctx context.Context) error {
 
 // cut splits a binary COPY stream into its tuples (without header and trailer).
 func (c *tableChunk) cut(b *pipeline.Batch[[]byte]) error {
-	data := c.buf.b
+	data := c.buf
 	if len(data) < len(BinaryHeader)+2 {
 		return errors.New("pgio: short binary COPY stream")
 	}
@@ -415,12 +483,4 @@ func (c *tableChunk) cut(b *pipeline.Batch[[]byte]) error {
 	b.Bytes = int64(len(data))
 	b.Read = int64(len(b.Rows))
 	return nil
-}
-
-// sliceWriter collects what CopyTo writes.
-type sliceWriter struct{ b []byte }
-
-func (w *sliceWriter) Write(p []byte) (int, error) {
-	w.b = append(w.b, p...)
-	return len(p), nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tmimport/tmimport/pgio"
@@ -182,4 +183,68 @@ func TestTableSourceColumnsNamesEveryColumn(t *testing.T) {
 		{Name: "id", Type: "bigint"}, {Name: "name", Type: "text"},
 		{Name: "at", Type: "timestamp with time zone"}, {Name: "n", Type: "numeric(10,2)"},
 	}, cols)
+}
+
+func TestTableSourceChunkEndedEarlyLeavesThePoolUsable(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	require.NoError(t, c.Exec(ctx, `create table t (k bigint primary key, v text)`))
+	require.NoError(t, c.Exec(ctx, `insert into t select i, md5(i::text) from generate_series(1, 20000) i`))
+	cfg := pgio.TableSourceConfig{Table: pgx.Identifier{"t"}, Columns: []string{"k", "v"}, BatchRows: 1000}
+	firstChunk := func(src *pgio.TableSource) pipeline.Chunk[[]byte] {
+		for chunk, err := range src.Chunks(ctx, 1) {
+			require.NoError(t, err)
+			return chunk
+		}
+		t.Fatal("no chunk")
+		return nil
+	}
+	var b pipeline.Batch[[]byte]
+
+	// Closed after one batch, while the next range is on its way.
+	src := open(t, c, cfg)
+	chunk := firstChunk(src)
+	require.NoError(t, chunk.Next(ctx, &b, pipeline.Limits{}))
+	require.NotEmpty(t, b.Rows)
+	require.NoError(t, chunk.Close())
+
+	// Cancelled between batches.
+	cctx, cancel := context.WithCancel(ctx)
+	chunk = firstChunk(src)
+	b.Reset()
+	require.NoError(t, chunk.Next(cctx, &b, pipeline.Limits{}))
+	cancel()
+	b.Reset()
+	require.ErrorIs(t, chunk.Next(cctx, &b, pipeline.Limits{}), context.Canceled)
+	require.NoError(t, chunk.Close())
+
+	// A range the server fails: the error is the server's.
+	bad := open(t, c, pgio.TableSourceConfig{Query: "select k, 10 / (k - 5000) as x from t", SplitBy: "k", BatchRows: 1000})
+	chunk = firstChunk(bad)
+	var err error
+	for err == nil {
+		b.Reset()
+		err = chunk.Next(ctx, &b, pipeline.Limits{})
+	}
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr)
+	require.Equal(t, "22012", pgErr.Code)
+	require.NoError(t, chunk.Close())
+
+	// Every connection came back usable: whole reads on all of them still work. (The
+	// client's pool is small: close each source, as the two above are.)
+	src.Close()
+	bad.Close()
+	for range 3 {
+		whole, err := c.OpenTableSource(ctx, cfg)
+		require.NoError(t, err)
+		rows := 0
+		for _, keys := range readAll(t, whole, 3) {
+			rows += len(keys)
+		}
+		whole.Close()
+		require.Equal(t, 20000, rows)
+	}
 }

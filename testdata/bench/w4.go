@@ -48,7 +48,7 @@ func w4() *workload {
 					procs: func(b *bench, v *variant, _ *dataset) [][]string {
 						return [][]string{b.srv.psqlArgs("insert into " + v.table + " select * from th_src")}
 					}},
-				{key: "tmimport-pg", name: "tmimport pg", settings: "2 workers, key ranges, binary COPY", kind: ours, sub: "pg",
+				{key: "tmimport-pg", name: "tmimport pg", settings: "2 workers, ctid block ranges, binary COPY", kind: ours, sub: "pg",
 					procs: func(b *bench, v *variant, _ *dataset) [][]string {
 						return [][]string{{b.tmimport, "pg", "--from", withDatabase(b.srv.dsn, srcDB), "--to", b.srv.dsn,
 							"--table", "th", "--target-table", v.table, "--workers", "2", "--report", "json", "-q"}}
