@@ -15,41 +15,6 @@ import (
 	"github.com/tmimport/tmimport/pipeline"
 )
 
-// tmTable is one line of the migration's verification report.
-type tmTable struct {
-	Table      string   `json:"table"`
-	Source     string   `json:"source"`
-	SourceRows int64    `json:"source_rows"`
-	TargetRows int64    `json:"target_rows"`
-	Written    int64    `json:"rows_written"`
-	Skipped    int64    `json:"rows_skipped"`
-	Rejected   int64    `json:"rows_rejected"`
-	DurationS  float64  `json:"duration_s"`
-	OK         bool     `json:"ok"`
-	Folds      []tmFold `json:"folds,omitempty"`
-	Reasons    []string `json:"reject_reasons,omitempty"` // the first few`
-	Notes      []string `json:"notes,omitempty"`
-}
-
-// tmFold is the check of one child table folded into the table.
-type tmFold struct {
-	Name       string `json:"name"`
-	SourceRows int64  `json:"source_rows"`
-	Entries    int64  `json:"target_entries"`
-	OK         bool   `json:"ok"`
-}
-
-// tmReport is the report of `tmimport tm`.
-type tmReport struct {
-	Command   string    `json:"command"`
-	Revision  string    `json:"source_revision"`
-	Mode      string    `json:"mode"`
-	ImportID  string    `json:"import_id"`
-	Tables    []tmTable `json:"tables"`
-	DurationS float64   `json:"duration_s"`
-	Error     string    `json:"error,omitempty"`
-}
-
 // maxReasons is how many reject reasons per table the report shows (all of them go to
 // --rejects).
 const maxReasons = 5
@@ -110,13 +75,13 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		return err
 	}
 	start := time.Now()
-	rep := tmReport{Command: "tm", Mode: modeName(&f), ImportID: f.importID}
+	rep := tm.Report{Command: "tm", Mode: modeName(&f), ImportID: f.importID}
 	defer func() {
 		rep.DurationS = time.Since(start).Seconds()
 		if err != nil {
 			rep.Error = err.Error()
 		}
-		rep.print(stdout, stderr, &f)
+		printTMReport(rep, stdout, stderr, &f)
 	}()
 	if rep.Revision, err = m.CheckSource(ctx); err != nil {
 		return err
@@ -162,8 +127,8 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 // migrateTable runs one table's migration and verifies it: the target holds exactly
 // the rows written by this run and skipped as written by an earlier one, and every
 // source row was read.
-func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, mode pgio.Mode, stdout, stderr io.Writer) (tmTable, error) {
-	line := tmTable{Table: t.Name, Source: t.Source}
+func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, mode pgio.Mode, stdout, stderr io.Writer) (tm.TableReport, error) {
+	line := tm.TableReport{Table: t.Name, Source: t.Source}
 	if f.importID != "" {
 		f.importID += "/" + t.Name // one ledger per table
 	}
@@ -217,14 +182,14 @@ func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, m
 		return line, err
 	}
 	for _, c := range checks {
-		line.Folds = append(line.Folds, tmFold{Name: c.Name, SourceRows: c.Source, Entries: c.Target, OK: c.OK()})
+		line.Folds = append(line.Folds, tm.FoldReport{Name: c.Name, SourceRows: c.Source, Entries: c.Target, OK: c.OK()})
 		line.OK = line.OK && c.OK()
 	}
 	return line, runErr
 }
 
 // print writes the report: JSON on stdout with --report json, else a table on stderr.
-func (r tmReport) print(stdout, stderr io.Writer, f *common) {
+func printTMReport(r tm.Report, stdout, stderr io.Writer, f *common) {
 	if f.report == "json" {
 		_ = json.NewEncoder(stdout).Encode(r)
 		return

@@ -63,13 +63,8 @@ func New(source, target *pgio.Client, cfg Config) (*Migration, error) {
 		return m, nil
 	}
 	for _, name := range cfg.Tables {
-		i := slices.IndexFunc(all, func(t *Table) bool { return t.Name == name })
-		if i < 0 {
-			names := make([]string, len(all))
-			for j, t := range all {
-				names[j] = t.Name
-			}
-			return nil, fmt.Errorf("%w %q (tables: %s)", ErrUnknownTable, name, strings.Join(names, ", "))
+		if !slices.ContainsFunc(all, func(t *Table) bool { return t.Name == name }) {
+			return nil, fmt.Errorf("%w %q (tables: %s)", ErrUnknownTable, name, strings.Join(TableNames(), ", "))
 		}
 	}
 	for _, t := range all { // dependency order, whatever order the names came in

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	tmpkg "github.com/tmimport/tmimport/pgio/tm"
 	"github.com/tmimport/tmimport/testdata/tmsrc"
 )
 
@@ -26,28 +27,7 @@ const (
 
 // tmTables are the target tables `tmimport tm` writes, in its order; its report must
 // list exactly these.
-var tmTables = []string{"licenses", "interests", "mapping_issue_categories", "priority_areas", "organizations",
-	"teams", "users", "campaigns", "projects", "project_info", "tasks", "messages", "chat", "notifications"}
-
-// tmLine and tmReport are the parts of `tmimport tm --report json` the workload reads.
-type tmLine struct {
-	Table      string  `json:"table"`
-	Source     string  `json:"source"`
-	SourceRows int64   `json:"source_rows"`
-	TargetRows int64   `json:"target_rows"`
-	Written    int64   `json:"rows_written"`
-	Skipped    int64   `json:"rows_skipped"`
-	Rejected   int64   `json:"rows_rejected"`
-	DurationS  float64 `json:"duration_s"`
-	OK         bool    `json:"ok"`
-}
-
-type tmReport struct {
-	Command   string   `json:"command"`
-	Tables    []tmLine `json:"tables"`
-	DurationS float64  `json:"duration_s"`
-	Error     string   `json:"error"`
-}
+var tmTables = tmpkg.TableNames()
 
 // tm is the issue's `tmimport tm` benchmark: a synthetic TM v4 database (testdata/tmsrc,
 // -tm-scale) in database tm_v4 of the bench server, migrated into a fresh schema tmadmin
@@ -56,7 +36,7 @@ type tmReport struct {
 func tm() *workload {
 	// reports are the JSON reports of the measured runs that passed every check, for the
 	// per-table section; the workload runs once per session.
-	var reports []tmReport
+	var reports []tmpkg.Report
 	return &workload{
 		key: "tm", title: "TM: Tasking Manager v4 → TM-Admin (tmimport tm)",
 		data: func(ctx context.Context, b *bench) (*dataset, error) {
@@ -148,8 +128,8 @@ func tmSource(ctx context.Context, b *bench) (*dataset, error) {
 // checkTMReport parses a tm JSON report and checks it: no error, exactly the target
 // tables of tmTables, each verified (ok), with as many target rows as source rows, none
 // rejected or skipped, and every source row read (the generator's count of the table).
-func checkTMReport(stdout []byte, counts map[string]int64) (tmReport, string) {
-	var rep tmReport
+func checkTMReport(stdout []byte, counts map[string]int64) (tmpkg.Report, string) {
+	var rep tmpkg.Report
 	if err := json.Unmarshal(stdout, &rep); err != nil {
 		return rep, fmt.Sprintf("WRONG REPORT: no JSON report on stdout (%v): %.200q", err, stdout)
 	}
@@ -202,7 +182,7 @@ func tmTarget(tr *toolResult) section {
 // tables' duration_s over the passing measured runs, from their JSON reports. The
 // tables migrate one after another; the rest of the command's seconds are its schema
 // creation, the target counts and notes after each table, and the sequences.
-func tmPerTable(reports []tmReport, reps int) section {
+func tmPerTable(reports []tmpkg.Report, reps int) section {
 	s := section{title: "Seconds per table"}
 	if len(reports) == 0 {
 		s.body = "No passing run.\n"
