@@ -30,12 +30,13 @@ type TableSourceConfig struct {
 	Columns []string
 	// SplitBy is an integer column that cuts the source into key ranges (percentiles
 	// of its values, so skewed keys give even batches; its NULLs are one more batch).
-	// When it is not set, Table is cut into ranges of physical blocks (ctid), which
-	// needs no pass over the data to plan and reads each range with a TID range scan
-	// (PostgreSQL 14 or later). On older servers a Table without SplitBy is cut by its
-	// primary key when that is one integer column, else by blocks as well.
+	// When it is not set, an ordinary Table is cut into ranges of physical blocks
+	// (ctid), which needs no pass over the data to plan and reads each range with a TID
+	// range scan (PostgreSQL 14 or later). On older servers, and for partitioned tables,
+	// a Table without SplitBy is cut by its primary key when that is one integer
+	// column, else by blocks as well.
 	SplitBy string
-	// BatchRows is about the rows of one key range (one batch). Defaults to
+	// BatchRows is about the rows of one range (one batch). Defaults to
 	// [pipeline.BatchRowsDefault].
 	BatchRows int
 }
@@ -68,7 +69,7 @@ type TableSource struct {
 // keyRange is one batch's predicate.
 type keyRange struct{ where string }
 
-// OpenTableSource computes the key ranges inside a repeatable-read transaction and
+// OpenTableSource computes the ranges inside a repeatable-read transaction and
 // exports its snapshot for the workers; the transaction stays open until Close.
 func (c *Client) OpenTableSource(ctx context.Context, cfg TableSourceConfig) (*TableSource, error) {
 	if cfg.BatchRows <= 0 {
@@ -157,15 +158,20 @@ func (s *TableSource) describe(ctx context.Context) error {
 	return nil
 }
 
-// plan computes the batches' ranges inside the snapshot: block ranges for a table
-// without SplitBy (on PostgreSQL 14 or later, which scans a ctid range directly), else
-// key ranges.
+// plan computes the batches' ranges inside the snapshot: block ranges for an ordinary
+// table without SplitBy (on PostgreSQL 14 or later, which scans a ctid range directly)
+// or without an integer key, else key ranges.
 func (s *TableSource) plan(ctx context.Context) error {
+	if len(s.cfg.Table) == 0 || s.cfg.Query != "" {
+		return s.planKeys(ctx)
+	}
 	var version int
-	if err := s.snapTx.QueryRow(ctx, "select current_setting('server_version_num')::int").Scan(&version); err != nil {
+	var kind string // relkind: block ranges need the blocks of one ordinary table
+	if err := s.snapTx.QueryRow(ctx, `select current_setting('server_version_num')::int,
+		coalesce((select relkind::text from pg_class where oid = to_regclass($1)), '')`, s.cfg.Table.Sanitize()).Scan(&version, &kind); err != nil {
 		return err
 	}
-	if len(s.cfg.Table) > 0 && s.cfg.Query == "" && (s.cfg.SplitBy == "" && version >= 140000 || s.key == "") {
+	if s.key == "" || s.cfg.SplitBy == "" && version >= 140000 && kind == "r" {
 		return s.planBlocks(ctx)
 	}
 	return s.planKeys(ctx)

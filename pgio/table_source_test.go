@@ -248,3 +248,32 @@ func TestTableSourceChunkEndedEarlyLeavesThePoolUsable(t *testing.T) {
 		require.Equal(t, 20000, rows)
 	}
 }
+
+func TestTableSourcePartitionedTableIsCutByItsKey(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`create table p (k bigint primary key, v text) partition by range (k)`,
+		`create table p1 partition of p for values from (minvalue) to (3000)`,
+		`create table p2 partition of p for values from (3000) to (maxvalue)`,
+		`insert into p select i, 'v' from generate_series(1, 6000) i`,
+	} {
+		require.NoError(t, c.Exec(ctx, sql))
+	}
+	src := open(t, c, pgio.TableSourceConfig{Table: pgx.Identifier{"p"}, Columns: []string{"k", "v"}, BatchRows: 1000})
+	require.Equal(t, "k", src.SplitKey())
+	require.EqualValues(t, 6000, src.Rows())
+	batches := readAll(t, src, 2)
+	require.Greater(t, len(batches), 4, "key ranges, not one batch of the whole table")
+	seen := map[int64]bool{}
+	for _, keys := range batches {
+		require.LessOrEqual(t, len(keys), 2000)
+		for _, k := range keys {
+			require.False(t, seen[k])
+			seen[k] = true
+		}
+	}
+	require.Len(t, seen, 6000)
+}
