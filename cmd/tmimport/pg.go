@@ -22,7 +22,7 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&from, "from", "", "source database `DSN` (default $TMIMPORT_FROM)")
 	fs.StringVar(&targetTable, "target-table", "", "target `[schema.]name` (default: --table)")
 	fs.StringVar(&query, "query", "", "read this SELECT instead of --table (needs --split-by)")
-	fs.StringVar(&splitBy, "split-by", "", "integer `column` that cuts the source into key ranges (default: the integer primary key; else physical block ranges)")
+	fs.StringVar(&splitBy, "split-by", "", "integer `column` that cuts the source into key ranges (default: physical block ranges on PostgreSQL ≥ 14, else the integer primary key)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
