@@ -297,6 +297,24 @@ func (s *TableSource) Fingerprint() string {
 	return b.String()
 }
 
+// InSnapshot runs f in a read-only transaction that sees the source's snapshot, on a
+// pool connection of its own, so a stage that reads more of the source (the child rows
+// of a batch's parents, say) sees exactly the data the batch came from. The pool needs
+// a connection to spare for it while the workers read.
+func (s *TableSource) InSnapshot(ctx context.Context, f func(pgx.Tx) error) error {
+	pool, err := s.client.Pool("table source")
+	if err != nil {
+		return err
+	}
+	err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "set transaction snapshot "+literal(s.snapshot)); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+	return s.client.scrub(err)
+}
+
 // Close ends the snapshot transaction.
 func (s *TableSource) Close() {
 	if s.snapTx != nil {

@@ -60,7 +60,9 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if _, err := tm.New(nil, nil, cfg); err != nil { // validates the names before any connection
 		return usagef("%v", err)
 	}
-	source, err := connectSource(ctx, from, f.workers)
+	// A connection per worker reads ranges, one holds the snapshot, and the tasks'
+	// history stage of each worker reads its children on another.
+	source, err := connectSource(ctx, from, 2*f.workers)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}

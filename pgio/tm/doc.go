@@ -4,8 +4,9 @@
 // codes into TM-Admin's enum labels by name ([Conversion], [TargetEnums]), TM-Admin's
 // DDL ([Migration.CreateSchema]), one source SELECT per target table that yields the
 // target's columns already converted ([Tables]: enum labels, join tables folded into
-// arrays with set-based SQL, task history as JSONB, geometries whole), and the stage
-// that rejects rows whose codes or references are bad. Reading, writing, resuming and
+// arrays with set-based SQL, geometries whole), the stage that rejects rows whose codes
+// or references are bad, and the stage that folds each batch's task history into its
+// tasks as JSONB (it measured faster in the client than as a correlated aggregate). Reading, writing, resuming and
 // retrying are pgio's: each table is a [pgio.TableSource] (key ranges of one exported
 // snapshot, binary COPY) run through a pipeline into a [pgio.CopySink] with RawBinary.
 //

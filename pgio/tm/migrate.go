@@ -150,12 +150,15 @@ func (m *Migration) Query(t *Table) string {
 }
 
 // Open plans t's source in key ranges of batchRows rows (at most t.MaxBatchRows)
-// inside one snapshot. The
+// inside one snapshot. The source client's pool needs a connection per worker, one for
+// the snapshot, and for tasks one more (per worker, for full speed) for the stage that
+// reads each batch's history. The
 // target types must exist (CreateSchema): enum arrays are sent with the target's type
 // ids.
 func (m *Migration) Open(ctx context.Context, t *Table, batchRows int) (*Job, error) {
 	st := newStage(t)
-	for i, c := range t.Columns {
+	cols := t.queried()
+	for i, c := range cols {
 		if c.Enum == nil || !c.array() {
 			continue
 		}
@@ -180,7 +183,13 @@ func (m *Migration) Open(ctx context.Context, t *Table, batchRows int) (*Job, er
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
-	return &Job{Table: t, Source: src, Stage: st, Target: m.target(t), Columns: names}, nil
+	job := &Job{Table: t, Source: src, Stage: st, Target: m.target(t), Columns: names}
+	if len(cols) < len(t.Columns) { // tasks: the history is folded in Go
+		field := func(name string) int { return slices.IndexFunc(cols, func(c Column) bool { return c.Name == name }) }
+		job.Stage = pipeline.Chain[[]byte](st, &historyStage{src: src, schema: pgx.Identifier{m.cfg.SourceSchema}.Sanitize(),
+			fields: len(cols), id: field("id"), project: field("project_id"), created: field("created")})
+	}
+	return job, nil
 }
 
 // Count returns the number of rows in t's target table.

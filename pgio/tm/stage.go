@@ -171,17 +171,18 @@ func setElemType(row []byte, a enumArray) error {
 // newStage builds t's stage without its enum arrays (their type ids come from the
 // target).
 func newStage(t *Table) *stage {
-	st := &stage{table: t.Name, source: t.Source, fields: len(t.Columns) + 1}
-	for i, c := range t.Columns {
+	cols := t.queried()
+	st := &stage{table: t.Name, source: t.Source, fields: len(cols) + 1}
+	for i, c := range cols {
 		st.names = append(st.names, c.Name)
 		if c.NotNull {
 			st.notNull = append(st.notNull, i)
 		}
 	}
 	for _, k := range t.Key {
-		i := slices.IndexFunc(t.Columns, func(c Column) bool { return c.Name == k })
+		i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == k })
 		st.key = append(st.key, i)
-		st.ints = append(st.ints, t.Columns[i].Type == "int" || t.Columns[i].Type == "bigint")
+		st.ints = append(st.ints, cols[i].Type == "int" || cols[i].Type == "bigint")
 	}
 	return st
 }

@@ -2,6 +2,7 @@ package tm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -57,6 +58,9 @@ type Column struct {
 	Expr string
 	// Enum, when set, converts the code(s) of Expr by name.
 	Enum *Conversion
+	// Folded marks a column the table's fold stage fills in Go (tasks.history and
+	// tasks.issues); the query does not read it. Folded columns come last.
+	Folded bool
 }
 
 func (c Column) array() bool { return strings.HasSuffix(c.Type, "[]") }
@@ -69,7 +73,7 @@ type note struct{ sql, text string }
 func (t *Table) selectSQL(srcSchema string) string {
 	items := make([]string, 0, len(t.Columns)+1)
 	checks := append([]string(nil), t.checks...)
-	for _, c := range t.Columns {
+	for _, c := range t.queried() {
 		switch {
 		case c.Enum != nil && c.array():
 			items = append(items, fmt.Sprintf("(%s)::text[] as %s", c.Enum.arraySQL(c.Expr), ident(c.Name)))
@@ -88,6 +92,11 @@ func (t *Table) selectSQL(srcSchema string) string {
 		items = append(items, fmt.Sprintf("case when %[1]s <> '' then %[2]s || ': ' || %[1]s end as tmimport_problem", problems, t.ident))
 	}
 	return strings.ReplaceAll("select "+strings.Join(items, ",\n  ")+"\nfrom "+t.from, "{s}", srcSchema)
+}
+
+// queried returns the columns the source query reads: all but the folded ones.
+func (t *Table) queried() []Column {
+	return slices.DeleteFunc(slices.Clone(t.Columns), func(c Column) bool { return c.Folded })
 }
 
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -132,31 +141,6 @@ func cols(groups ...[]Column) []Column {
 	}
 	return all
 }
-
-// historySQL builds a task's history: every task_history row (with all its mapping
-// issues) and every task_invalidation_history row, as one JSON array of typed entries
-// in time order (SPEC §2.5, §5.6). It is built as json and cast to jsonb once, and a
-// history row's issues are only aggregated when it has some: measured at scale 1, a
-// quarter faster than building jsonb throughout.
-const historySQL = `(select coalesce(json_agg(e.entry order by e.at, e.kind, e.id), '[]')::jsonb from (
-    select h.action_date at, 0 kind, h.id, json_build_object('type', 'action', 'id', h.id, 'action', h.action,
-      'action_text', h.action_text, 'action_date', h.action_date, 'user_id', h.user_id,
-      'issues', case when exists (select from {s}.task_mapping_issues m where m.task_history_id = h.id)
-        then (select json_agg(json_build_object('issue', m.issue, 'category', m.mapping_issue_category_id, 'count', m.count) order by m.id)
-          from {s}.task_mapping_issues m where m.task_history_id = h.id) else '[]' end) entry
-    from {s}.task_history h where h.task_id = t.id and h.project_id = t.project_id
-  union all
-    select coalesce(v.invalidated_date, v.updated_date, v.mapped_date), 1, v.id, json_build_object('type', 'invalidation', 'id', v.id,
-      'is_closed', v.is_closed, 'mapper_id', v.mapper_id, 'mapped_date', v.mapped_date, 'invalidator_id', v.invalidator_id,
-      'invalidated_date', v.invalidated_date, 'invalidation_history_id', v.invalidation_history_id,
-      'validator_id', v.validator_id, 'validated_date', v.validated_date, 'updated_date', v.updated_date)
-    from {s}.task_invalidation_history v where v.task_id = t.id and v.project_id = t.project_id) e)`
-
-// issuesSQL sums a task's mapping issues per category over its whole history.
-const issuesSQL = `(select coalesce(jsonb_agg(jsonb_build_object('issue', x.issue, 'category', x.category, 'count', x.n) order by x.category), '[]') from (
-    select m.mapping_issue_category_id category, min(m.issue) issue, sum(m.count) n
-    from {s}.task_history h join {s}.task_mapping_issues m on m.task_history_id = h.id
-    where h.task_id = t.id and h.project_id = t.project_id group by 1) x)`
 
 // info picks one project_info column: the row in the project's default locale, else
 // English, else the first locale (SPEC §5.4; every locale is also kept in project_info).
@@ -374,21 +358,21 @@ func tasks() *Table {
 	return &Table{Name: "tasks", Source: "tasks", Key: []string{"id", "project_id"}, Split: "id", MaxBatchRows: 5000, from: "{s}.tasks t",
 		ident: "'tasks project_id=' || t.project_id || ' id=' || t.id",
 		Columns: cols([]Column{{Name: "id", Type: "bigint", NotNull: true, Expr: "t.id"}, {Name: "project_id", Type: "int", NotNull: true, Expr: "t.project_id"},
-			// No TM column: the task's first history entry, else its project's creation (SPEC §5.7).
-			{Name: "created", Type: "timestamp", NotNull: true, Expr: `coalesce((select min(h.action_date) from {s}.task_history h where h.task_id = t.id and h.project_id = t.project_id),
-    (select p.created from {s}.projects p where p.id = t.project_id))`},
+			// No TM column: the task's first history entry (set by the fold stage), else its
+			// project's creation (SPEC §5.7).
+			{Name: "created", Type: "timestamp", NotNull: true, Expr: "(select p.created from {s}.projects p where p.id = t.project_id)"},
 			{Name: "geometry", Type: "geometry(MultiPolygon,4326)", Expr: "t.geometry"},
 			{Name: "task_status", Type: "taskstatus", Expr: "t.task_status", Enum: enum(TaskStatus)}},
 			same("t", "bigint", "locked_by", "mapped_by", "validated_by"),
 			[]Column{{Name: "is_square", Type: "bool", Expr: "t.is_square"}, {Name: "extra_properties", Type: "varchar", Expr: "t.extra_properties"}},
 			same("t", "int", "x", "y", "zoom"),
-			[]Column{{Name: "history", Type: "jsonb", Expr: historySQL}, {Name: "issues", Type: "jsonb", Expr: issuesSQL}}),
+			// Built by historyStage from task_history, task_mapping_issues and
+			// task_invalidation_history (SPEC §2.5, §5.6).
+			[]Column{{Name: "history", Type: "jsonb", Folded: true}, {Name: "issues", Type: "jsonb", Folded: true}}),
 		Unfilled: []Column{{Name: "project_task_index", Type: "int"}, {Name: "project_task_name", Type: "varchar"},
 			{Name: "initial_feature_count", Type: "int"}, {Name: "qr_code_id", Type: "int"}},
 		checks: []string{ref("project_id", "t.project_id", "projects", "id"), ref("locked_by", "t.locked_by", "users", "id"),
-			ref("mapped_by", "t.mapped_by", "users", "id"), ref("validated_by", "t.validated_by", "users", "id"),
-			`(select 'task_history.action: unknown TaskAction ' || string_agg(distinct coalesce(h.action, 'NULL'), ', ')
-    from {s}.task_history h where h.task_id = t.id and h.project_id = t.project_id and h.action <> all (array[` + quotedList(TaskActions) + `]) having count(*) > 0)`},
+			ref("mapped_by", "t.mapped_by", "users", "id"), ref("validated_by", "t.validated_by", "users", "id")},
 		folds: &fold{[]string{"task_history → history actions", "task_invalidation_history → history invalidations", "task_mapping_issues → history issues"},
 			`select (select count(*) from {s}.task_history h where exists (select from {s}.tasks t where t.id = h.task_id and t.project_id = h.project_id)),
     (select count(*) from {s}.task_invalidation_history v where exists (select from {s}.tasks t where t.id = v.task_id and t.project_id = v.project_id)),
