@@ -350,6 +350,13 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 		fmt.Sprintf("update team_members set function = 7 where team_id = %d", team),
 		"update users set mapping_level = 4 where id = (select max(id) from users)",
 	)
+	// A history row with an action TM does not have: its task is rejected (the history
+	// is folded in the client).
+	var hProject, hTask int64
+	require.NoError(t, src.Pool.QueryRow(context.Background(), fmt.Sprintf(`select project_id, task_id from task_history
+		where not (project_id = %d and task_id = %d) order by id limit 1`, taskProject, task)).Scan(&hProject, &hTask))
+	mustExec(t, src.Pool, fmt.Sprintf(`update task_history set action = 'TELEPORTED' where id = (select min(id) from task_history
+		where project_id = %d and task_id = %d)`, hProject, hTask))
 	rejects := filepath.Join(t.TempDir(), "rejects.jsonl")
 	r := runCLI(t, "tm", "--from", src.DSN, "--to", dst.DSN, "--create", "--progress", "none", "--rejects", rejects, "--max-rejects", "10")
 	require.Equal(t, 3, r.code, r.stderr)
@@ -362,12 +369,13 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 		msgs = append(msgs, rec["message"].(string))
 	}
 	sort.Strings(msgs)
-	require.Len(t, msgs, 4, strings.Join(msgs, "\n"))
+	require.Len(t, msgs, 5, strings.Join(msgs, "\n"))
 	want := []string{
 		fmt.Sprintf("projects id=%d: author_id 999999999999 has no users row", project),
 		fmt.Sprintf("tasks project_id=%d id=%d: task_status: unknown TaskStatus code 9", taskProject, task),
 		fmt.Sprintf("teams id=%d: team_members.function: unknown TeamMemberFunctions code 7", team),
 		"mapping_level: unknown MappingLevel code 4",
+		fmt.Sprintf("tasks project_id=%d id=%d: task_history.action: unknown TaskAction TELEPORTED", hProject, hTask),
 	}
 	all := strings.Join(msgs, "\n")
 	for _, w := range want {
@@ -376,7 +384,7 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 	// The rest migrated: every other row is there.
 	for tb, where := range map[string]string{
 		"projects": fmt.Sprintf("id <> %d", project), "teams": fmt.Sprintf("id <> %d", team),
-		"tasks": fmt.Sprintf("not (project_id = %d and id = %d)", taskProject, task),
+		"tasks": fmt.Sprintf("not (project_id = %d and id = %d) and not (project_id = %d and id = %d)", taskProject, task, hProject, hTask),
 	} {
 		var n, got int64
 		require.NoError(t, src.Pool.QueryRow(context.Background(), "select count(*) from "+tb+" where "+where).Scan(&n))
