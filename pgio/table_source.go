@@ -302,17 +302,13 @@ func (s *TableSource) Fingerprint() string {
 // of a batch's parents, say) sees exactly the data the batch came from. The pool needs
 // a connection to spare for it while the workers read.
 func (s *TableSource) InSnapshot(ctx context.Context, f func(pgx.Tx) error) error {
-	pool, err := s.client.Pool("table source")
+	conn, tx, err := s.join(ctx)
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "set transaction snapshot "+literal(s.snapshot)); err != nil {
-			return err
-		}
-		return f(tx)
-	})
-	return s.client.scrub(err)
+	defer conn.Release()
+	defer func() { _ = tx.Rollback(context.Background()) }() // read-only: nothing to commit
+	return s.client.scrub(f(tx))
 }
 
 // Close ends the snapshot transaction.
@@ -456,18 +452,33 @@ func (c *tableChunk) begin(ctx context.Context) error {
 	if c.tx != nil {
 		return nil
 	}
-	pool, err := c.src.client.Pool("table source")
+	var err error
+	c.conn, c.tx, err = c.src.join(ctx)
+	return err
+}
+
+// join acquires a connection and begins a read-only transaction in the exported
+// snapshot on it; on error it releases what it acquired.
+func (s *TableSource) join(ctx context.Context) (*pgxpool.Conn, pgx.Tx, error) {
+	pool, err := s.client.Pool("table source")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if c.conn, err = pool.Acquire(ctx); err != nil {
-		return c.src.client.scrub(err)
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, s.client.scrub(err)
 	}
-	if c.tx, err = c.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
-		return c.src.client.scrub(err)
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err == nil {
+		if _, err = tx.Exec(ctx, "set transaction snapshot "+literal(s.snapshot)); err != nil {
+			_ = tx.Rollback(context.Background())
+		}
 	}
-	_, err = c.tx.Exec(ctx, "set transaction snapshot "+literal(c.src.snapshot))
-	return c.src.client.scrub(err)
+	if err != nil {
+		conn.Release()
+		return nil, nil, s.client.scrub(err)
+	}
+	return conn, tx, nil
 }
 
 // cut splits a binary COPY stream into its tuples (without header and trailer).
