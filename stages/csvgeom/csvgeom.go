@@ -68,26 +68,46 @@ func Stage(d csvsrc.Dialect, cols []Column) pipeline.Stage[csvsrc.Record] {
 	return pipeline.StageFunc[csvsrc.Record](func(_ context.Context, b *pipeline.Batch[csvsrc.Record]) error {
 		buf := make([]byte, 0, len(b.Raw)+len(b.Raw)/2)
 		var conv [][]byte
-		b.RejectWhere(func(i int, r csvsrc.Record) error {
-			conv = append(conv[:0], r.Fields...)
-			for _, c := range cols {
-				if c.Index >= len(conv) || conv[c.Index] == nil {
-					continue // a missing field is the server's to report; NULL stays NULL
+		var errs []error // errs[i] is why row i is rejected; allocated at the first
+		for i := range b.Rows {
+			r := &b.Rows[i]
+			var err error
+			if conv, err = convertFields(append(conv[:0], r.Fields...), cols); err != nil {
+				if errs == nil {
+					errs = make([]error, len(b.Rows))
 				}
-				hexEWKB, err := convert(conv[c.Index], c)
-				if err != nil {
-					return fmt.Errorf("column %s: %w", c.Name, err)
-				}
-				conv[c.Index] = hexEWKB
+				errs[i] = err
+				continue
 			}
 			start := len(buf)
 			buf = d.AppendRecord(buf, conv, r.Raw)
-			b.Rows[i].Raw = buf[start:len(buf):len(buf)]
-			return nil
-		}, func(i int) []byte { return b.Rows[i].Raw })
+			r.Raw = buf[start:len(buf):len(buf)]
+		}
+		// Reject only after the rewrite: RejectWhere keeps the copy of each row it
+		// passed to check, so a Raw set inside check would be lost.
+		if errs != nil {
+			b.RejectWhere(func(i int, _ csvsrc.Record) error { return errs[i] },
+				func(i int) []byte { return b.Rows[i].Raw })
+		}
 		b.Touch()
 		return nil
 	})
+}
+
+// convertFields replaces the geometry fields of fields with their hex EWKB. A missing
+// field is the server's to report, and NULL stays NULL.
+func convertFields(fields [][]byte, cols []Column) ([][]byte, error) {
+	for _, c := range cols {
+		if c.Index >= len(fields) || fields[c.Index] == nil {
+			continue
+		}
+		hexEWKB, err := convert(fields[c.Index], c)
+		if err != nil {
+			return fields, fmt.Errorf("column %s: %w", c.Name, err)
+		}
+		fields[c.Index] = hexEWKB
+	}
+	return fields, nil
 }
 
 // convert parses one geometry field and returns its hex EWKB.
