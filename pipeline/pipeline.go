@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -171,21 +172,18 @@ func (p *Pipeline[T]) Run(ctx context.Context) (Summary, error) {
 
 	if p.cfg.Partition != nil {
 		r.partitioned(ctx)
-		r.sum.Duration = time.Since(r.start)
-		return r.sum, r.result(ctx)
+	} else {
+		r.chunked(ctx)
 	}
-	// Each worker owns one chunk at a time; Go blocks while all are busy, which keeps
-	// an unsized source from reading ahead.
-	workers := pool.New().WithMaxGoroutines(p.cfg.Workers)
-	for chunk, err := range p.cfg.Source.Chunks(ctx, p.cfg.Workers) {
-		if err != nil {
-			r.failed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
-			break
-		}
-		if ctx.Err() != nil {
-			_ = chunk.Close()
-			break
-		}
+	r.sum.Duration = time.Since(r.start)
+	return r.sum, r.result(ctx)
+}
+
+// chunked runs the workers by chunk: each worker owns one chunk at a time; Go blocks
+// while all are busy, which keeps an unsized source from reading ahead.
+func (r *run[T]) chunked(ctx context.Context) {
+	workers := pool.New().WithMaxGoroutines(r.cfg.Workers)
+	for chunk := range r.chunks(ctx) {
 		r.sum.Chunks++
 		workers.Go(func() {
 			if err := r.chunk(ctx, chunk, -1); err != nil {
@@ -195,8 +193,26 @@ func (p *Pipeline[T]) Run(ctx context.Context) (Summary, error) {
 		})
 	}
 	workers.Wait()
-	r.sum.Duration = time.Since(r.start)
-	return r.sum, r.result(ctx)
+}
+
+// chunks yields the source's chunks. It stops at a source error, which it records, and
+// when ctx ends, closing the chunk it then holds.
+func (r *run[T]) chunks(ctx context.Context) iter.Seq[Chunk[T]] {
+	return func(yield func(Chunk[T]) bool) {
+		for chunk, err := range r.cfg.Source.Chunks(ctx, r.cfg.Workers) {
+			if err != nil {
+				r.failed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
+				return
+			}
+			if ctx.Err() != nil {
+				_ = chunk.Close()
+				return
+			}
+			if !yield(chunk) {
+				return
+			}
+		}
+	}
 }
 
 // failed records a failure and, under the fail-fast policy, cancels the run.
@@ -264,7 +280,7 @@ func (r *run[T]) chunk(ctx context.Context, c Chunk[T], part int) (err error) {
 		}
 		b.Reset()
 		b.Seq = seq
-		res, done, err := r.batch(ctx, c, b, lim, part)
+		res, done, err := r.batch(ctx, c, b, lim)
 		if done {
 			return nil
 		}
@@ -281,7 +297,7 @@ func (r *run[T]) chunk(ctx context.Context, c Chunk[T], part int) (err error) {
 }
 
 // batch reads, transforms and writes one batch. done reports the end of the chunk.
-func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits, part int) (res Result, done bool, err error) {
+func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits) (res Result, done bool, err error) {
 	t0 := time.Now()
 	stage := "source"
 	defer func() {
@@ -300,8 +316,8 @@ func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits,
 	if b.Read == 0 { // a source that does not count: every record it gave
 		b.Read = int64(len(b.Rows) + len(b.Rejects))
 	}
-	if part >= 0 {
-		b.Read = r.keepPartition(b, part)
+	if b.Partition >= 0 {
+		b.Read = r.keepPartition(b)
 	}
 	res.Read = b.Read
 	stage = "stage"
@@ -331,11 +347,11 @@ func (r *run[T]) batch(ctx context.Context, c Chunk[T], b *Batch[T], lim Limits,
 }
 
 // keepPartition drops the rows of other partitions and returns the records read for
-// this one. The source's own rejects are kept by partition 0 only, so each is reported
-// once; bytes are counted by partition 0 only too.
-func (r *run[T]) keepPartition(b *Batch[T], part int) int64 {
-	w := uint64(r.cfg.Workers)
-	b.Keep(func(_ int, row T) bool { return r.cfg.Partition(row)%w == uint64(part) })
+// b's partition. The source's own rejects are kept by partition 0 only, so each is
+// reported once; bytes are counted by partition 0 only too.
+func (r *run[T]) keepPartition(b *Batch[T]) int64 {
+	w, part := uint64(r.cfg.Workers), uint64(b.Partition)
+	b.Keep(func(_ int, row T) bool { return r.cfg.Partition(row)%w == part })
 	kept := len(b.Rows)
 	if part != 0 {
 		clear(b.Rejects)
@@ -353,15 +369,7 @@ func (r *run[T]) partitioned(ctx context.Context) {
 	for part := range r.cfg.Workers {
 		workers.Go(func() {
 			defer r.order.finish(part)
-			for chunk, err := range r.cfg.Source.Chunks(ctx, r.cfg.Workers) {
-				if err != nil {
-					r.failed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
-					return
-				}
-				if ctx.Err() != nil {
-					_ = chunk.Close()
-					return
-				}
+			for chunk := range r.chunks(ctx) {
 				if err := r.chunk(ctx, chunk, part); err != nil {
 					r.failed(err)
 					return
