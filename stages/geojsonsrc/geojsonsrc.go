@@ -145,26 +145,39 @@ func (s *Source) Close() error {
 // readSample reads up to Options.Sample features and infers the columns.
 func (s *Source) readSample() error {
 	inf := newInference()
-	for len(s.sample) < s.opts.Sample {
-		f, err := s.reader.Next()
-		var fe *geo.FeatureError
-		switch {
-		case errors.Is(err, io.EOF):
-			s.readErr = io.EOF
-		case errors.As(err, &fe):
-			s.sample = append(s.sample, fe)
-			continue
-		case err != nil:
-			return fmt.Errorf("geojsonsrc: %s: %w", s.name, err)
-		default:
-			s.sample = append(s.sample, f)
-			inf.add(&f, s.opts)
-			continue
+	for len(s.sample) < s.opts.Sample && s.readErr == nil {
+		item, err := s.next()
+		if err != nil {
+			return err
 		}
-		break
+		if item == nil {
+			break
+		}
+		s.sample = append(s.sample, item)
+		if f, ok := item.(geo.Feature); ok {
+			inf.add(&f, s.opts)
+		}
 	}
 	s.cols = inf.columns(s.opts)
 	return nil
+}
+
+// next reads the next item: a geo.Feature, or a *geo.FeatureError for a feature that
+// could not be decoded. At the end of the input it sets s.readErr to io.EOF and returns
+// nil; an error that breaks the stream is returned.
+func (s *Source) next() (any, error) {
+	f, err := s.reader.Next()
+	var fe *geo.FeatureError
+	switch {
+	case errors.Is(err, io.EOF):
+		s.readErr = io.EOF
+		return nil, nil
+	case errors.As(err, &fe):
+		return fe, nil
+	case err != nil:
+		return nil, fmt.Errorf("geojsonsrc: %s: %w", s.name, err)
+	}
+	return f, nil
 }
 
 // Columns returns the columns the input provides, inferred from the sample: properties
@@ -204,19 +217,14 @@ func (s *Source) Chunks(ctx context.Context, _ int) iter.Seq2[pipeline.Chunk[csv
 		s.sample = nil
 		for seq := 0; ; seq++ {
 			for len(items) < s.opts.ChunkFeatures && s.readErr == nil {
-				f, err := s.reader.Next()
-				var fe *geo.FeatureError
-				switch {
-				case errors.Is(err, io.EOF):
-					s.readErr = io.EOF
-				case errors.As(err, &fe):
-					items = append(items, fe)
-				case err != nil:
+				item, err := s.next()
+				if err != nil {
 					s.readErr = err
-					yield(nil, fmt.Errorf("geojsonsrc: %s: %w", s.name, err))
+					yield(nil, err)
 					return
-				default:
-					items = append(items, f)
+				}
+				if item != nil {
+					items = append(items, item)
 				}
 			}
 			if len(items) == 0 || ctx.Err() != nil {
@@ -261,7 +269,6 @@ func (c *chunk) Next(ctx context.Context, b *pipeline.Batch[csvsrc.Record], lim 
 		return io.EOF
 	}
 	c.buf, c.ends = c.buf[:0], c.ends[:0]
-	var pos []pipeline.Pos
 	for c.next < len(c.items) && len(c.ends) < lim.Rows && int64(len(c.buf)) < lim.Bytes {
 		item := c.items[c.next]
 		c.next++
@@ -280,12 +287,11 @@ func (c *chunk) Next(ctx context.Context, b *pipeline.Batch[csvsrc.Record], lim 
 			continue
 		}
 		c.ends = append(c.ends, len(c.buf))
-		pos = append(pos, p)
+		b.Pos = append(b.Pos, p)
 	}
 	start := 0
-	for i, end := range c.ends {
+	for _, end := range c.ends {
 		b.Rows = append(b.Rows, csvsrc.Record{Raw: c.buf[start:end]})
-		b.Pos = append(b.Pos, pos[i])
 		start = end
 	}
 	b.Raw = c.buf
