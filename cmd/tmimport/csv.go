@@ -101,7 +101,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg := pgio.CopyConfig[csvsrc.Record]{
-		Table: table, Columns: cols, Raw: recordRaw, Mode: mode, Retries: f.retries,
+		Table: table, Columns: cols, Raw: recordRaw, Mode: mode,
 		CSV:     pgio.CSVFormat{Delimiter: dialect.Delimiter, Quote: dialect.Quote, Escape: dialect.Escape, Null: dialect.Null},
 		LineRow: dialect.CopyLineRow,
 	}
@@ -273,8 +273,6 @@ func connectWith(ctx context.Context, cfg pgio.Config) (*pgio.Client, error) {
 	}
 	return c, nil
 }
-
-var _ pipeline.Sink[csvsrc.Record] = (*pgio.CopySink[csvsrc.Record])(nil)
 
 // geometryColumns parses the --geometry flags; with --create such a column's type is
 // geometry(Geometry,srid) unless --types says otherwise.

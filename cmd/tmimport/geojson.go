@@ -71,7 +71,7 @@ func runGeoJSON(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	cfg := pgio.CopyConfig[csvsrc.Record]{Table: table, Columns: cols, Raw: recordRaw, Mode: mode, Retries: f.retries, LineRow: csvsrc.Dialect{}.CopyLineRow}
+	cfg := pgio.CopyConfig[csvsrc.Record]{Table: table, Columns: cols, Raw: recordRaw, Mode: mode, LineRow: csvsrc.Dialect{}.CopyLineRow}
 	if mode != pgio.Append {
 		if cfg.Key, err = resolveKey(ctx, client, table, f.key); err != nil {
 			return err
