@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tmimport/tmimport/pgio"
 )
 
@@ -70,15 +72,11 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer client.Close()
-	names := make([]string, len(srcCols))
-	for i, c := range srcCols {
-		names[i] = c.Name
-	}
-	cols, err := resolveColumns(ctx, client, table, &f, "source "+srcTable.Sanitize(), names, func() ([]pgio.Column, error) { return srcCols, nil })
+	cols, err := resolveColumns(ctx, client, table, &f, "source "+srcTable.Sanitize(), columnNames(srcCols), func() ([]pgio.Column, error) { return srcCols, nil })
 	if err != nil {
 		return err
 	}
-	cfg := pgio.CopyConfig[[]byte]{Table: table, Columns: cols, Raw: func(r []byte) []byte { return r }, RawBinary: true, Mode: mode}
+	cfg := tupleConfig(table, cols, mode)
 	if mode != pgio.Append {
 		if cfg.Key, err = resolveKey(ctx, client, table, f.key); err != nil {
 			return err
@@ -89,9 +87,7 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			f.workers = 1
 		}
 	}
-	plan := src.Fingerprint()
-	in := input{name: "pg " + srcTable.Sanitize(), open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(plan)), nil }}
-	sink, staging, err := buildSink(ctx, client, table, in, &f, false, &cfg, stderr)
+	sink, staging, err := buildSink(ctx, client, table, planInput("pg "+srcTable.Sanitize(), src), &f, false, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -100,4 +96,16 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		source: src, sink: sink, ledger: cfg.Ledger, staging: staging, columns: cols, mode: mode, key: cfg.Key,
 		stdout: stdout, stderr: stderr,
 	})
+}
+
+// tupleConfig is the sink configuration of the binary COPY tuples a table source reads
+// (pg, tm): sent as they are.
+func tupleConfig(table pgx.Identifier, cols []string, mode pgio.Mode) pgio.CopyConfig[[]byte] {
+	return pgio.CopyConfig[[]byte]{Table: table, Columns: cols, Raw: func(r []byte) []byte { return r }, RawBinary: true, Mode: mode}
+}
+
+// planInput identifies a table source by its plan (pgio.TableSource.Fingerprint).
+func planInput(name string, src *pgio.TableSource) input {
+	plan := src.Fingerprint()
+	return input{name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(plan)), nil }}
 }

@@ -49,12 +49,18 @@ func resolveColumns(ctx context.Context, c *pgio.Client, table pgx.Identifier, f
 	return mapNames(input, names, existing, table)
 }
 
+// columnNames returns the names of cols.
+func columnNames(cols []pgio.Column) []string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names
+}
+
 // mapNames maps the input's names onto the table's columns (exact, then ignoring case).
 func mapNames(input string, names []string, existing []pgio.Column, table pgx.Identifier) ([]string, error) {
-	tableNames := make([]string, len(existing))
-	for i, col := range existing {
-		tableNames[i] = col.Name
-	}
+	tableNames := columnNames(existing)
 	if len(names) == 0 {
 		return tableNames, nil
 	}

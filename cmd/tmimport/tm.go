@@ -139,13 +139,11 @@ func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, m
 		return line, err
 	}
 	defer job.Close()
-	cfg := pgio.CopyConfig[[]byte]{Table: job.Target, Columns: job.Columns, Raw: func(r []byte) []byte { return r }, RawBinary: true, Mode: mode}
+	cfg := tupleConfig(job.Target, job.Columns, mode)
 	if mode != pgio.Append {
 		cfg.Key = t.Key // the source's rows are unique by key: no key affinity needed
 	}
-	plan := job.Source.Fingerprint()
-	in := input{name: "tm " + t.Source, open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(plan)), nil }}
-	sink, staging, err := buildSink(ctx, m.TargetClient(), job.Target, in, &f, false, &cfg, stderr)
+	sink, staging, err := buildSink(ctx, m.TargetClient(), job.Target, planInput("tm "+t.Source, job.Source), &f, false, &cfg, stderr)
 	if err != nil {
 		return line, err
 	}
