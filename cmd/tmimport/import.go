@@ -103,11 +103,7 @@ func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
 	} else {
 		rep := newReport(j.command, j.table.Sanitize(), f.mode, sum, runErr)
 		rep.ImportID = f.importID
-		if f.report == "json" {
-			rep.print(j.stdout, true)
-		} else if !f.quiet {
-			rep.print(j.stderr, false)
-		}
+		printReport(f, j.stdout, j.stderr, rep, rep.text)
 	}
 	switch {
 	case runErr != nil && ctx.Err() != nil:

@@ -41,17 +41,27 @@ func newReport(cmd, table, mode string, sum pipeline.Summary, err error) report 
 	return r
 }
 
-// print writes the report as JSON (one object on w) or as text.
-func (r report) print(w io.Writer, asJSON bool) {
-	if asJSON {
-		enc := json.NewEncoder(w)
-		_ = enc.Encode(r)
-		return
+// printReport writes an end-of-run report as the flags ask: rep as JSON on stdout with
+// --report json, else text on stderr unless -q.
+func printReport(f *common, stdout, stderr io.Writer, rep any, text func(io.Writer)) {
+	switch {
+	case f.report == "json":
+		_ = json.NewEncoder(stdout).Encode(rep)
+	case !f.quiet:
+		text(stderr)
 	}
-	status := "done"
-	if r.Error != "" {
-		status = "FAILED"
+}
+
+// status is a report's one-word outcome; the error itself follows.
+func status(errText string) string {
+	if errText != "" {
+		return "FAILED"
 	}
+	return "done"
+}
+
+// text writes the report as one line.
+func (r report) text(w io.Writer) {
 	fmt.Fprintf(w, "tmimport %s: %s: %d rows written to %s in %.2f s (%.0f rows/s); %d read, %d rejected, %d skipped; %d batches, %d workers\n",
-		r.Command, status, r.RowsWritten, r.Table, r.DurationS, r.RowsPerS, r.RowsRead, r.RowsRejected, r.RowsSkipped, r.Batches, r.Workers)
+		r.Command, status(r.Error), r.RowsWritten, r.Table, r.DurationS, r.RowsPerS, r.RowsRead, r.RowsRejected, r.RowsSkipped, r.Batches, r.Workers)
 }

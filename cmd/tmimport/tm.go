@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -83,7 +82,7 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		if err != nil {
 			rep.Error = err.Error()
 		}
-		printTMReport(rep, stdout, stderr, &f)
+		printReport(&f, stdout, stderr, rep, func(w io.Writer) { tmReportText(rep, w) })
 	}()
 	if rep.Revision, err = m.CheckSource(ctx); err != nil {
 		return err
@@ -188,43 +187,32 @@ func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, m
 	return line, runErr
 }
 
-// print writes the report: JSON on stdout with --report json, else a table on stderr.
-func printTMReport(r tm.Report, stdout, stderr io.Writer, f *common) {
-	if f.report == "json" {
-		_ = json.NewEncoder(stdout).Encode(r)
-		return
-	}
-	if f.quiet {
-		return
-	}
-	fmt.Fprintf(stderr, "\ntmimport tm: verification (source revision %q, mode %s)\n", r.Revision, r.Mode)
-	fmt.Fprintf(stderr, "  %-26s %12s %12s %10s %10s %9s  %s\n", "table", "source rows", "target rows", "rejected", "skipped", "seconds", "check")
+// tmReportText writes the report as a table.
+func tmReportText(r tm.Report, w io.Writer) {
+	fmt.Fprintf(w, "\ntmimport tm: verification (source revision %q, mode %s)\n", r.Revision, r.Mode)
+	fmt.Fprintf(w, "  %-26s %12s %12s %10s %10s %9s  %s\n", "table", "source rows", "target rows", "rejected", "skipped", "seconds", "check")
 	for _, t := range r.Tables {
-		check := "ok"
-		if !t.OK {
-			check = "MISMATCH"
-		}
-		fmt.Fprintf(stderr, "  %-26s %12d %12d %10d %10d %9.2f  %s\n", t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Skipped, t.DurationS, check)
+		fmt.Fprintf(w, "  %-26s %12d %12d %10d %10d %9.2f  %s\n", t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Skipped, t.DurationS, verdict(t.OK))
 		for _, c := range t.Folds {
-			check := "ok"
-			if !c.OK {
-				check = "MISMATCH"
-			}
-			fmt.Fprintf(stderr, "  %-26s %12d %12d %10s %10s %9s  %s (%s)\n", "", c.SourceRows, c.Entries, "", "", "", check, c.Name)
+			fmt.Fprintf(w, "  %-26s %12d %12d %10s %10s %9s  %s (%s)\n", "", c.SourceRows, c.Entries, "", "", "", verdict(c.OK), c.Name)
 		}
 		for _, r := range t.Reasons {
-			fmt.Fprintf(stderr, "  %-26s rejected: %s\n", "", r)
+			fmt.Fprintf(w, "  %-26s rejected: %s\n", "", r)
 		}
 		if n := t.Rejected - int64(len(t.Reasons)); n > 0 && len(t.Reasons) > 0 {
-			fmt.Fprintf(stderr, "  %-26s rejected: … and %d more (see --rejects)\n", "", n)
+			fmt.Fprintf(w, "  %-26s rejected: … and %d more (see --rejects)\n", "", n)
 		}
 		for _, n := range t.Notes {
-			fmt.Fprintf(stderr, "  %-26s note: %s\n", "", n)
+			fmt.Fprintf(w, "  %-26s note: %s\n", "", n)
 		}
 	}
-	status := "done"
-	if r.Error != "" {
-		status = "FAILED" // the error itself follows
+	fmt.Fprintf(w, "tmimport tm: %s in %.2f s\n", status(r.Error), r.DurationS)
+}
+
+// verdict is a verification's outcome in the report.
+func verdict(ok bool) string {
+	if ok {
+		return "ok"
 	}
-	fmt.Fprintf(stderr, "tmimport tm: %s in %.2f s\n", status, r.DurationS)
+	return "MISMATCH"
 }
