@@ -173,11 +173,12 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 		s.upsert = upsertSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode)
 	}
 	if cfg.Raw != nil {
-		s.sql = csvCopySQL(s.cfg.Table, cfg.Columns, cfg.CSV) // the staging table in keyed modes
+		// s.cfg.Table is the staging table in keyed modes.
+		s.binSQL = copySQL(s.cfg.Table, cfg.Columns, "FORMAT binary")
+		s.sql = copySQL(s.cfg.Table, cfg.Columns, csvOptions(cfg.CSV))
 		if cfg.RawBinary {
-			s.sql = binaryCopySQL(s.cfg.Table, cfg.Columns)
+			s.sql = s.binSQL
 		}
-		s.binSQL = binaryCopySQL(s.cfg.Table, cfg.Columns)
 		if cfg.RawOf == nil {
 			s.cfg.RawOf = cfg.Raw
 		}
@@ -185,25 +186,17 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 	return s, nil
 }
 
-// csvCopySQL builds the COPY statement of the raw path. Identifiers are quoted by pgx;
-// the dialect's characters are SQL string literals.
-func csvCopySQL(table pgx.Identifier, cols []string, f CSVFormat) string {
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = pgx.Identifier{c}.Sanitize()
-	}
-	return fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER %s, QUOTE %s, ESCAPE %s, NULL %s)",
-		table.Sanitize(), strings.Join(quoted, ", "),
-		literal(string(f.Delimiter)), literal(string(f.Quote)), literal(string(f.Escape)), literal(f.Null))
+// copySQL builds a COPY … FROM STDIN statement with the given options. Identifiers are
+// quoted by pgx.
+func copySQL(table pgx.Identifier, cols []string, options string) string {
+	return fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (%s)", table.Sanitize(), quoteList(cols), options)
 }
 
-// binaryCopySQL builds the COPY statement of binary batches.
-func binaryCopySQL(table pgx.Identifier, cols []string) string {
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = pgx.Identifier{c}.Sanitize()
-	}
-	return fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT binary)", table.Sanitize(), strings.Join(quoted, ", "))
+// csvOptions spells the COPY options of the raw path's CSV dialect; its characters are
+// SQL string literals.
+func csvOptions(f CSVFormat) string {
+	return fmt.Sprintf("FORMAT csv, DELIMITER %s, QUOTE %s, ESCAPE %s, NULL %s",
+		literal(string(f.Delimiter)), literal(string(f.Quote)), literal(string(f.Escape)), literal(f.Null))
 }
 
 // binary encodes the whole batch as a binary COPY stream, or returns nil when a row does

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -37,12 +36,8 @@ func (l Lookup[K, V]) Func(c *Client) (func(ctx context.Context, keys []K) ([]V,
 	case l.Scan == nil && len(l.Columns) != 1:
 		return nil, fmt.Errorf("%w: Lookup needs Scan for %d value columns", ErrConfig, len(l.Columns))
 	}
-	cols := make([]string, len(l.Columns))
-	for i, col := range l.Columns {
-		cols[i] = pgx.Identifier{col}.Sanitize()
-	}
 	key := pgx.Identifier{l.Key}.Sanitize()
-	sql := fmt.Sprintf("select %s, %s from %s where %s = any($1)", key, strings.Join(cols, ", "), l.Table.Sanitize(), key)
+	sql := fmt.Sprintf("select %s, %s from %s where %s = any($1)", key, quoteList(l.Columns), l.Table.Sanitize(), key)
 	scan := l.Scan
 	if scan == nil {
 		scan = func(v *V) []any { return []any{v} }

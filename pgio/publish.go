@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -77,11 +76,7 @@ func (st *Staging) Publish(ctx context.Context, cols []string, mode Mode, key []
 		if st.replace {
 			return st.swap(ctx, tx, &n)
 		}
-		q := make([]string, len(cols))
-		for i, c := range cols {
-			q[i] = pgx.Identifier{c}.Sanitize()
-		}
-		list := strings.Join(q, ", ")
+		list := quoteList(cols)
 		sql := fmt.Sprintf("insert into %s (%s) select %s from %s", st.target.Sanitize(), list, list, st.Table.Sanitize())
 		if mode != Append {
 			sql = upsertFrom(st.target, st.Table, cols, key, mode, "")

@@ -36,6 +36,16 @@ func CheckIdentifier(name string) error {
 	return nil
 }
 
+// quoteList quotes each name as an identifier and joins them with ", ", as a column
+// list.
+func quoteList(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = pgx.Identifier{n}.Sanitize()
+	}
+	return strings.Join(quoted, ", ")
+}
+
 // ParseTableName parses "[schema.]name" as written on a command line: unquoted parts are
 // folded to lower case like SQL does, double-quoted parts are taken as written (with ""
 // for a quote), so `"My Schema"."Tasks"` and `public.tasks` both work.
@@ -165,11 +175,7 @@ func createTableSQL(table pgx.Identifier, cols []Column, key []string) string {
 		defs = append(defs, pgx.Identifier{col.Name}.Sanitize()+" "+col.Type)
 	}
 	if len(key) > 0 {
-		quoted := make([]string, len(key))
-		for i, k := range key {
-			quoted[i] = pgx.Identifier{k}.Sanitize()
-		}
-		defs = append(defs, "primary key ("+strings.Join(quoted, ", ")+")")
+		defs = append(defs, "primary key ("+quoteList(key)+")")
 	}
 	return "create table " + table.Sanitize() + " (" + strings.Join(defs, ", ") + ")"
 }

@@ -133,11 +133,7 @@ func (s *TableSource) describe(ctx context.Context) error {
 	if len(cols) == 0 {
 		s.cols = "*"
 	} else {
-		q := make([]string, len(cols))
-		for i, c := range cols {
-			q[i] = pgx.Identifier{c}.Sanitize()
-		}
-		s.cols = strings.Join(q, ", ")
+		s.cols = quoteList(cols)
 	}
 	key := cfg.SplitBy
 	if key == "" {

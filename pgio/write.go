@@ -88,15 +88,8 @@ func upsertSQL(target pgx.Identifier, cols, key []string, m Mode) string {
 // upsertFrom spells INSERT INTO target SELECT … FROM source ON CONFLICT (key) …, picking
 // one row per key by ord (descending for Upsert, ascending for Ignore) when ord is set.
 func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord string) string {
-	q := func(names []string) []string {
-		out := make([]string, len(names))
-		for i, n := range names {
-			out[i] = pgx.Identifier{n}.Sanitize()
-		}
-		return out
-	}
-	qc, qk := q(cols), q(key)
-	order := strings.Join(qk, ", ")
+	qc, qk := quoteList(cols), quoteList(key)
+	order := qk
 	if ord != "" {
 		dir := " desc"
 		if m == Ignore {
@@ -105,15 +98,15 @@ func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord s
 		order += ", " + ord + dir
 	}
 	sql := fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s on conflict (%s) ",
-		target.Sanitize(), strings.Join(qc, ", "), strings.Join(qk, ", "), strings.Join(qc, ", "),
-		source.Sanitize(), order, strings.Join(qk, ", "))
+		target.Sanitize(), qc, qk, qc, source.Sanitize(), order, qk)
 	if m == Ignore {
 		return sql + "do nothing"
 	}
 	var set []string
-	for _, c := range qc {
-		if !slices.Contains(qk, c) {
-			set = append(set, c+" = excluded."+c)
+	for _, c := range cols {
+		if !slices.Contains(key, c) {
+			q := pgx.Identifier{c}.Sanitize()
+			set = append(set, q+" = excluded."+q)
 		}
 	}
 	if len(set) == 0 {
