@@ -1,35 +1,18 @@
 package geo
 
-import (
-	"fmt"
-
-	"github.com/paulmach/orb"
-)
+import "github.com/paulmach/orb"
 
 // TypeName returns the PostGIS name of g's type, as used in a column type such
 // as geometry(MultiPolygon,4326): Point, LineString, Polygon, MultiPoint,
 // MultiLineString, MultiPolygon or GeometryCollection. orb.Ring and orb.Bound
 // are Polygon, as they are encoded. It returns "" for nil.
+//
+// These are the GeoJSON type names, which orb already gives.
 func TypeName(g orb.Geometry) string {
-	switch g.(type) {
-	case nil:
+	if g == nil {
 		return ""
-	case orb.Point:
-		return "Point"
-	case orb.LineString:
-		return "LineString"
-	case orb.Polygon, orb.Ring, orb.Bound:
-		return "Polygon"
-	case orb.MultiPoint:
-		return "MultiPoint"
-	case orb.MultiLineString:
-		return "MultiLineString"
-	case orb.MultiPolygon:
-		return "MultiPolygon"
-	case orb.Collection:
-		return "GeometryCollection"
 	}
-	panic(fmt.Sprintf("geo: geometry type not supported: %T", g))
+	return g.GeoJSONType()
 }
 
 // ToMulti promotes a single geometry to its multi form, as PostGIS's ST_Multi
