@@ -137,8 +137,10 @@ func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // Write stores the batch; see [CopySink].
 func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline.WriteStats, error) {
-	id, entry := batchIdentity(b)
+	var id batchID
+	var entry ledgerEntry // the batch's ledger identity: only the ledger needs it
 	if l := s.cfg.Ledger; l != nil {
+		id, entry = batchIdentity(b)
 		written, done, err := l.skip(id, entry.first, entry.last, entry.read)
 		if err != nil || done {
 			return pipeline.WriteStats{Skipped: written}, err
