@@ -130,11 +130,11 @@ type Retry struct {
 type CopySink[T any] struct {
 	client *Client
 	cfg    CopyConfig[T]
-	target pgx.Identifier // the table written
-	sql    string         // the raw path's COPY statement (into the staging table for keyed modes)
-	rel    string         // the COPY table's name as the server prints it in COPY errors
-	upsert string         // keyed modes: moves the staging table into the target
-	binSQL string         // the raw path's binary COPY statement, used with Binary
+	sql    string // the raw path's COPY statement (into the staging table for keyed modes)
+	rel    string // the COPY table's name as the server prints it in COPY errors
+	stage  string // keyed modes: creates the staging table in the batch's transaction
+	upsert string // keyed modes: moves the staging table into the target
+	binSQL string // the raw path's binary COPY statement, used with Binary
 }
 
 var _ pipeline.Sink[int] = (*CopySink[int])(nil)
@@ -166,10 +166,12 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 		cfg.RetryBase = 200 * time.Millisecond
 	}
 	cfg.CSV = cfg.CSV.withDefaults()
-	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1], target: cfg.Table}
+	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1]}
 	if cfg.Mode != Append {
 		s.rel = stageName
 		s.cfg.Table = pgx.Identifier{stageName}
+		s.stage = fmt.Sprintf("create temp table %s (like %s including constraints) on commit drop; alter table %s add column %s bigint generated always as identity",
+			stageName, cfg.Table.Sanitize(), stageName, ordColumn)
 		s.upsert = upsertSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode)
 	}
 	if cfg.Raw != nil {

@@ -260,9 +260,8 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if s.upsert != "" {
-		if _, err := tx.Exec(ctx, fmt.Sprintf("create temp table %s (like %s including constraints) on commit drop; alter table %s add column %s bigint generated always as identity",
-			stageName, s.target.Sanitize(), stageName, ordColumn)); err != nil {
+	if s.stage != "" {
+		if _, err := tx.Exec(ctx, s.stage); err != nil {
 			return 0, err
 		}
 	}
