@@ -45,8 +45,8 @@ func ParseHex(s string) (orb.Geometry, int, error) {
 	if len(s)%2 != 0 {
 		return nil, 0, invalidf("hex input has an odd length %d", len(s))
 	}
-	b := make([]byte, len(s)/2)
-	if _, err := hex.Decode(b, []byte(s)); err != nil {
+	b, err := hex.DecodeString(s)
+	if err != nil {
 		return nil, 0, invalidf("bad hex: %v", err)
 	}
 	return ParseEWKB(b)
