@@ -321,35 +321,56 @@ func (s *TableSource) Close() {
 
 // Chunks cuts the key ranges into n contiguous groups, one per worker.
 func (s *TableSource) Chunks(_ context.Context, n int) iter.Seq2[pipeline.Chunk[[]byte], error] {
-	return func(yield func(pipeline.Chunk[[]byte], error) bool) {
+	return chunks(s, n, func(rc rangeChunk) pipeline.Chunk[[]byte] { return &tableChunk{rangeChunk: rc} })
+}
+
+// chunks cuts s's ranges into n contiguous groups, one per worker, each read by the
+// chunk that wrap makes of it.
+func chunks[R any](s *TableSource, n int, wrap func(rangeChunk) pipeline.Chunk[R]) iter.Seq2[pipeline.Chunk[R], error] {
+	return func(yield func(pipeline.Chunk[R], error) bool) {
 		for i, r := range pipeline.Split(int64(len(s.ranges)), n) {
-			c := &tableChunk{src: s, ranges: s.ranges[r[0]:r[1]], info: pipeline.ChunkInfo{Seq: i, Start: r[0], End: r[1], Unit: "key"}}
-			if !yield(c, nil) {
+			rc := rangeChunk{src: s, ranges: s.ranges[r[0]:r[1]], info: pipeline.ChunkInfo{Seq: i, Start: r[0], End: r[1], Unit: "key"}}
+			if !yield(wrap(rc), nil) {
 				return
 			}
 		}
 	}
 }
 
-// tableChunk reads its ranges, one batch each, on its own connection inside the
-// exported snapshot. It asks for the next range as soon as it has read one, so the
-// source server produces it while the sink writes the batch (a pipeline worker reads
-// and writes in turn): the range waits in the socket buffers and the server blocks only
-// once they are full.
-type tableChunk struct {
-	src     *TableSource
-	ranges  []keyRange
-	next    int  // the next range to read
-	pending bool // the COPY of ranges[next] was sent and is not read yet
-	broken  bool // the connection is in an unknown state: close it
-	index   int64
-	info    pipeline.ChunkInfo
-	conn    *pgxpool.Conn
-	tx      pgx.Tx
-	buf     []byte
+// rangeChunk is what both kinds of chunk share: a group of ranges, read one batch each
+// on a connection of the chunk's own inside the exported snapshot.
+type rangeChunk struct {
+	src    *TableSource
+	ranges []keyRange
+	next   int   // the next range to read
+	index  int64 // the position of the next row read
+	info   pipeline.ChunkInfo
+	conn   *pgxpool.Conn
+	tx     pgx.Tx
 }
 
-func (c *tableChunk) Info() pipeline.ChunkInfo { return c.info }
+func (c *rangeChunk) Info() pipeline.ChunkInfo { return c.info }
+
+// begin joins the exported snapshot on the chunk's own connection, once.
+func (c *rangeChunk) begin(ctx context.Context) error {
+	if c.tx != nil {
+		return nil
+	}
+	var err error
+	c.conn, c.tx, err = c.src.join(ctx)
+	return err
+}
+
+// tableChunk reads its ranges as binary COPY. It asks for the next range as soon as it
+// has read one, so the source server produces it while the sink writes the batch (a
+// pipeline worker reads and writes in turn): the range waits in the socket buffers and
+// the server blocks only once they are full.
+type tableChunk struct {
+	rangeChunk
+	pending bool // the COPY of ranges[next] was sent and is not read yet
+	broken  bool // the connection is in an unknown state: close it
+	buf     []byte
+}
 
 func (c *tableChunk) Close() error {
 	if c.conn == nil {
@@ -441,16 +462,6 @@ func (c *tableChunk) read(ctx context.Context) (err error) {
 			return pgErr
 		}
 	}
-}
-
-// begin joins the exported snapshot on the chunk's own connection.
-func (c *tableChunk) begin(ctx context.Context) error {
-	if c.tx != nil {
-		return nil
-	}
-	var err error
-	c.conn, c.tx, err = c.src.join(ctx)
-	return err
 }
 
 // join acquires a connection and begins a read-only transaction in the exported

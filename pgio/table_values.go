@@ -6,9 +6,6 @@ import (
 	"io"
 	"iter"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/tmimport/tmimport/pipeline"
 )
 
@@ -23,48 +20,25 @@ type valuesSource struct{ s *TableSource }
 
 // Chunks cuts the ranges into n contiguous groups, one per worker, as s does.
 func (v valuesSource) Chunks(_ context.Context, n int) iter.Seq2[pipeline.Chunk[[]any], error] {
-	return func(yield func(pipeline.Chunk[[]any], error) bool) {
-		for i, r := range pipeline.Split(int64(len(v.s.ranges)), n) {
-			c := &valuesChunk{src: v.s, ranges: v.s.ranges[r[0]:r[1]], info: pipeline.ChunkInfo{Seq: i, Start: r[0], End: r[1], Unit: "key"}}
-			if !yield(c, nil) {
-				return
-			}
-		}
-	}
+	return chunks(v.s, n, func(rc rangeChunk) pipeline.Chunk[[]any] { return &valuesChunk{rc} })
 }
 
-// valuesChunk reads its ranges, one batch each, with a plain query on its own
-// connection inside the exported snapshot.
-type valuesChunk struct {
-	src    *TableSource
-	ranges []keyRange
-	next   int
-	index  int64
-	info   pipeline.ChunkInfo
-	conn   *pgxpool.Conn
-	tx     pgx.Tx
-}
-
-func (c *valuesChunk) Info() pipeline.ChunkInfo { return c.info }
+// valuesChunk reads its ranges with a plain query.
+type valuesChunk struct{ rangeChunk }
 
 func (c *valuesChunk) Close() error {
 	if c.conn == nil {
 		return nil
 	}
-	if c.tx != nil {
-		_ = c.tx.Rollback(context.Background())
-	}
+	_ = c.tx.Rollback(context.Background()) // join set both, or neither
 	c.conn.Release()
 	return nil
 }
 
 // Next reads the next non-empty range.
 func (c *valuesChunk) Next(ctx context.Context, b *pipeline.Batch[[]any], _ pipeline.Limits) error {
-	if c.tx == nil {
-		var err error
-		if c.conn, c.tx, err = c.src.join(ctx); err != nil {
-			return err
-		}
+	if err := c.begin(ctx); err != nil {
+		return err
 	}
 	for len(b.Rows) == 0 {
 		if c.next >= len(c.ranges) {
