@@ -16,15 +16,14 @@ import (
 	"github.com/tmimport/tmimport/pipeline"
 )
 
-// readAll reads every chunk of src with n workers' worth of chunks and returns, per
-// batch, the first column of each row (an int8, or -1 for NULL).
-func readAll(t *testing.T, src *pgio.TableSource, n int) [][]int64 {
+// drain reads every chunk of src with n workers' worth of chunks and hands each
+// non-empty batch, checked for positions and count, to each.
+func drain[R any](t *testing.T, src pipeline.Source[R], n int, each func(b *pipeline.Batch[R])) {
 	t.Helper()
 	ctx := context.Background()
-	var batches [][]int64
 	for chunk, err := range src.Chunks(ctx, n) {
 		require.NoError(t, err)
-		var b pipeline.Batch[[]byte]
+		var b pipeline.Batch[R]
 		for {
 			b.Reset()
 			err := chunk.Next(ctx, &b, pipeline.Limits{})
@@ -35,22 +34,32 @@ func readAll(t *testing.T, src *pgio.TableSource, n int) [][]int64 {
 			require.NotEmpty(t, b.Rows)
 			require.Len(t, b.Pos, len(b.Rows))
 			require.EqualValues(t, len(b.Rows), b.Read)
-			var keys []int64
-			for i, row := range b.Rows {
-				if i > 0 {
-					require.Greater(t, b.Pos[i].Index, b.Pos[i-1].Index)
-				}
-				require.GreaterOrEqual(t, len(row), 6)
-				if int32(binary.BigEndian.Uint32(row[2:])) < 0 {
-					keys = append(keys, -1)
-					continue
-				}
-				keys = append(keys, int64(binary.BigEndian.Uint64(row[6:])))
+			for i := 1; i < len(b.Pos); i++ {
+				require.Greater(t, b.Pos[i].Index, b.Pos[i-1].Index)
 			}
-			batches = append(batches, keys)
+			each(&b)
 		}
 		require.NoError(t, chunk.Close())
 	}
+}
+
+// readAll reads src's binary path and returns, per batch, the first column of each row
+// (an int8, or -1 for NULL).
+func readAll(t *testing.T, src *pgio.TableSource, n int) [][]int64 {
+	t.Helper()
+	var batches [][]int64
+	drain(t, src, n, func(b *pipeline.Batch[[]byte]) {
+		var keys []int64
+		for _, row := range b.Rows {
+			require.GreaterOrEqual(t, len(row), 6)
+			if int32(binary.BigEndian.Uint32(row[2:])) < 0 {
+				keys = append(keys, -1)
+				continue
+			}
+			keys = append(keys, int64(binary.BigEndian.Uint64(row[6:])))
+		}
+		batches = append(batches, keys)
+	})
 	return batches
 }
 
@@ -296,21 +305,7 @@ func TestTableSourceValuesReadsTheSameRowsDecoded(t *testing.T) {
 		require.NoError(t, c.Exec(ctx, "insert into tv values (-1, 'late', null)")) // after the snapshot
 		binaryBatches := readAll(t, src, 3)
 		var typed [][]any
-		for chunk, err := range src.Values().Chunks(ctx, 3) {
-			require.NoError(t, err)
-			var b pipeline.Batch[[]any]
-			for {
-				b.Reset()
-				err := chunk.Next(ctx, &b, pipeline.Limits{})
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				require.NoError(t, err)
-				require.EqualValues(t, len(b.Rows), b.Read)
-				typed = append(typed, b.Rows...)
-			}
-			require.NoError(t, chunk.Close())
-		}
+		drain(t, src.Values(), 3, func(b *pipeline.Batch[[]any]) { typed = append(typed, b.Rows...) })
 		var n int
 		for _, keys := range binaryBatches {
 			n += len(keys)
