@@ -78,13 +78,14 @@ func TestConnectToClosedPortFailsFastWithoutPassword(t *testing.T) {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 
-	c, err := pgio.New(pgio.Config{DSN: "postgres://tm:" + sentinel + "@" + addr + "/db?sslmode=disable", ConnectTimeout: 3 * time.Second})
+	// A refused connection fails at once, long before the timeout.
+	c, err := pgio.New(pgio.Config{DSN: "postgres://tm:" + sentinel + "@" + addr + "/db?sslmode=disable", ConnectTimeout: 30 * time.Second})
 	require.NoError(t, err)
 	defer c.Close()
 	start := time.Now()
 	err = c.Connect(context.Background())
 	require.Error(t, err)
-	require.Less(t, time.Since(start), 3*time.Second+time.Second)
+	require.Less(t, time.Since(start), 3*time.Second)
 	require.NotContains(t, fmt.Sprintf("%v|%+v|%#v", err, err, err), sentinel)
 	require.Contains(t, err.Error(), "connect")
 }

@@ -96,7 +96,6 @@ func csvRows(n int, crlf bool, bad map[int]string) []rawRow {
 	if crlf {
 		eol = "\r\n"
 	}
-	eol = strings.NewReplacer(`\r`, "\r", `\n`, "\n").Replace(eol)
 	rows := make([]rawRow, 0, n)
 	line := int64(2)
 	for i := range n {
