@@ -55,10 +55,9 @@ type issue struct {
 }
 
 type taskHistory struct {
-	entries  []*histEntry
-	first    *time.Time
-	unknown  []string // unknown action names
-	byAction map[int64]*histEntry
+	entries []*histEntry
+	first   *time.Time
+	unknown []string // unknown action names
 }
 
 // pgEpoch is PostgreSQL's timestamp epoch in Unix microseconds.
@@ -69,57 +68,58 @@ func (h *historyStage) Process(ctx context.Context, b *pipeline.Batch[[]byte]) e
 	if len(b.Rows) == 0 {
 		return nil
 	}
+	// Decode each task's key and field offsets once.
 	shape := &stage{fields: h.fields}
-	offs := make([][]int, len(b.Rows))
-	keys := make([]taskKey, len(b.Rows))
+	type task struct {
+		key  taskKey
+		offs []int
+	}
+	tasks := make([]task, len(b.Rows))
 	lo, hi := int64(1<<63-1), int64(-1<<63)
 	for i, row := range b.Rows {
 		o, err := shape.offsets(row, nil)
 		if err != nil {
 			return err
 		}
-		offs[i] = o
-		keys[i] = taskKey{id: int64(binary.BigEndian.Uint64(row[o[h.id]+4:])), project: int32(binary.BigEndian.Uint32(row[o[h.project]+4:]))}
-		lo, hi = min(lo, keys[i].id), max(hi, keys[i].id)
+		k := taskKey{id: int64(binary.BigEndian.Uint64(row[o[h.id]+4:])), project: int32(binary.BigEndian.Uint32(row[o[h.project]+4:]))}
+		tasks[i] = task{k, o}
+		lo, hi = min(lo, k.id), max(hi, k.id)
 	}
 	hist, err := h.load(ctx, lo, hi)
 	if err != nil {
 		return err
 	}
-	// Reject the tasks whose history holds an action TM does not have.
+	// Reject the tasks whose history holds an action TM does not have; tasks keeps
+	// step with the rows that stay.
+	kept := tasks[:0]
 	b.RejectWhere(func(i int, _ []byte) error {
-		if t := hist[keys[i]]; t != nil && len(t.unknown) > 0 {
+		k := tasks[i].key
+		if t := hist[k]; t != nil && len(t.unknown) > 0 {
 			slices.Sort(t.unknown)
 			return &RowError{Table: "tasks", Problem: fmt.Sprintf("tasks project_id=%d id=%d: task_history.action: unknown TaskAction %s",
-				keys[i].project, keys[i].id, strings.Join(slices.Compact(t.unknown), ", "))}
+				k.project, k.id, strings.Join(slices.Compact(t.unknown), ", "))}
 		}
+		kept = append(kept, tasks[i])
 		return nil
 	}, nil)
-	if len(b.Rejects) > 0 { // rows moved: recompute the kept rows' keys and offsets
-		offs, keys = offs[:0], keys[:0]
-		for _, row := range b.Rows {
-			o, _ := shape.offsets(row, nil)
-			offs = append(offs, o)
-			keys = append(keys, taskKey{id: int64(binary.BigEndian.Uint64(row[o[h.id]+4:])), project: int32(binary.BigEndian.Uint32(row[o[h.project]+4:]))})
-		}
-	}
+	tasks = kept
 	var arena []byte
 	spans := make([][2]int, len(b.Rows))
 	for i, row := range b.Rows {
 		start := len(arena)
 		arena = binary.BigEndian.AppendUint16(arena, uint16(h.fields+2))
-		t := hist[keys[i]]
+		t, offs := hist[tasks[i].key], tasks[i].offs
 		for f := range h.fields {
 			end := len(row)
 			if f+1 < h.fields {
-				end = offs[i][f+1]
+				end = offs[f+1]
 			}
 			if f == h.created && t != nil && t.first != nil {
 				arena = binary.BigEndian.AppendUint32(arena, 8)
 				arena = binary.BigEndian.AppendUint64(arena, uint64(t.first.UnixMicro()-pgEpoch))
 				continue
 			}
-			arena = append(arena, row[offs[i][f]:end]...)
+			arena = append(arena, row[offs[f]:end]...)
 		}
 		arena = appendJSONB(arena, func(dst []byte) []byte { return t.appendHistory(dst) })
 		arena = appendJSONB(arena, func(dst []byte) []byte { return t.appendIssues(dst) })
@@ -144,17 +144,14 @@ func appendJSONB(dst []byte, text func([]byte) []byte) []byte {
 // load reads the children of the tasks with ids in [lo, hi] in the source's snapshot.
 func (h *historyStage) load(ctx context.Context, lo, hi int64) (map[taskKey]*taskHistory, error) {
 	out := map[taskKey]*taskHistory{}
+	actions := map[int64]*histEntry{} // task_history id → its entry, for the issues
 	get := func(k taskKey) *taskHistory {
 		t := out[k]
 		if t == nil {
-			t = &taskHistory{byAction: map[int64]*histEntry{}}
+			t = &taskHistory{}
 			out[k] = t
 		}
 		return t
-	}
-	known := map[string]bool{}
-	for _, a := range TaskActions {
-		known[a] = true
 	}
 	s := h.schema
 	err := h.src.InSnapshot(ctx, func(tx pgx.Tx) error {
@@ -174,7 +171,7 @@ func (h *historyStage) load(ctx context.Context, lo, hi int64) (map[taskKey]*tas
 		)
 		_, err = pgx.ForEachRow(rows, []any{&project, &task, &id, &action, &text, &date, &user}, func() error {
 			t := get(taskKey{task, project})
-			if !known[action] {
+			if !slices.Contains(TaskActions, action) {
 				t.unknown = append(t.unknown, action)
 			}
 			buf = buf[:0]
@@ -195,7 +192,7 @@ func (h *historyStage) load(ctx context.Context, lo, hi int64) (map[taskKey]*tas
 			d := date
 			e := &histEntry{at: &d, kind: 0, id: id, json: slices.Clone(buf)}
 			t.entries = append(t.entries, e)
-			t.byAction[id] = e
+			actions[id] = e
 			if t.first == nil || d.Before(*t.first) {
 				t.first = &d
 			}
@@ -204,7 +201,7 @@ func (h *historyStage) load(ctx context.Context, lo, hi int64) (map[taskKey]*tas
 		if err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `select h.project_id, h.task_id, m.task_history_id, m.id, m.issue, m.mapping_issue_category_id, m.count
+		rows, err = tx.Query(ctx, `select m.task_history_id, m.id, m.issue, m.mapping_issue_category_id, m.count
 			from `+s+`.task_mapping_issues m join `+s+`.task_history h on h.id = m.task_history_id
 			where h.task_id between $1 and $2 and h.project_id is not null`, lo, hi)
 		if err != nil {
@@ -212,8 +209,8 @@ func (h *historyStage) load(ctx context.Context, lo, hi int64) (map[taskKey]*tas
 		}
 		var hid, category, count int64
 		var text2 string
-		_, err = pgx.ForEachRow(rows, []any{&project, &task, &hid, &id, &text2, &category, &count}, func() error {
-			if e := get(taskKey{task, project}).byAction[hid]; e != nil {
+		_, err = pgx.ForEachRow(rows, []any{&hid, &id, &text2, &category, &count}, func() error {
+			if e := actions[hid]; e != nil {
 				e.issues = append(e.issues, issue{id: id, text: text2, category: category, count: count})
 			}
 			return nil

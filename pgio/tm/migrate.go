@@ -78,9 +78,6 @@ func New(source, target *pgio.Client, cfg Config) (*Migration, error) {
 // Tables returns the tables the migration writes, in dependency order.
 func (m *Migration) Tables() []*Table { return m.tables }
 
-// Target returns the target table of t.
-func (m *Migration) Target(t *Table) pgx.Identifier { return m.target(t) }
-
 func (m *Migration) target(t *Table) pgx.Identifier { return pgx.Identifier{m.cfg.Schema, t.Name} }
 
 // ErrNotV4 is returned by [Migration.CheckSource] for a source that is not a TM v4

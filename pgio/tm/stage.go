@@ -73,27 +73,22 @@ func (s *stage) Process(_ context.Context, b *pipeline.Batch[[]byte]) error {
 		return bad
 	}
 	for i, row := range b.Rows {
-		last, _ := s.lastField(row)
-		binary.BigEndian.PutUint16(row, uint16(s.fields-1))
-		b.Rows[i] = row[:last:last]
+		offs, _ = s.offsets(row, offs[:0]) // checked above
 		for _, a := range s.arrays {
-			if err := setElemType(b.Rows[i], a); err != nil {
-				return err
+			// The array header: ndim, flags, element type, …
+			if p := offs[a.field]; int32(binary.BigEndian.Uint32(row[p:])) >= 0 {
+				if int32(binary.BigEndian.Uint32(row[p:])) < 12 {
+					return fmt.Errorf("%w: field %d is too short for an array", errTuple, a.field)
+				}
+				binary.BigEndian.PutUint32(row[p+4+8:], a.oid)
 			}
 		}
+		binary.BigEndian.PutUint16(row, uint16(s.fields-1))
+		last := offs[s.fields-1]
+		b.Rows[i] = row[:last:last]
 	}
 	b.Touch()
 	return nil
-}
-
-// lastField returns the offset of the last field's length word.
-func (s *stage) lastField(row []byte) (int, error) {
-	var buf [64]int
-	offs, err := s.offsets(row, buf[:0])
-	if err != nil {
-		return 0, err
-	}
-	return offs[s.fields-1], nil
 }
 
 // offsets appends the offset of every field's length word to dst.
@@ -140,32 +135,6 @@ func (s *stage) describe(row []byte, offs []int) string {
 		parts[i] = s.names[f] + "=" + val
 	}
 	return strings.Join(parts, " ")
-}
-
-// setElemType writes the element type id into the array header of field a.field
-// (ndim, flags, element type, …).
-func setElemType(row []byte, a enumArray) error {
-	p := 2
-	for f := 0; ; f++ {
-		if p+4 > len(row) {
-			return errTuple
-		}
-		n := int32(binary.BigEndian.Uint32(row[p:]))
-		p += 4
-		if f == a.field {
-			if n < 0 {
-				return nil // NULL
-			}
-			if n < 12 || p+int(n) > len(row) {
-				return errTuple
-			}
-			binary.BigEndian.PutUint32(row[p+8:], a.oid)
-			return nil
-		}
-		if n > 0 {
-			p += int(n)
-		}
-	}
 }
 
 // newStage builds t's stage without its enum arrays (their type ids come from the
