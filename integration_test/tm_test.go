@@ -304,32 +304,44 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// TestTMSIGKILLThenResumeEqualsAnUninterruptedMigration kills the migration after some
-// committed batches, re-runs it with the same import id, and compares every target
-// table with an uninterrupted migration of the same source.
+// TestTMSIGKILLThenResumeEqualsAnUninterruptedMigration kills the migration three
+// times, each run after some committed batches, re-runs it with the same import id, and
+// compares every target table with an uninterrupted migration of the same source.
 func TestTMSIGKILLThenResumeEqualsAnUninterruptedMigration(t *testing.T) {
 	t.Parallel()
 	src, ref, dst := tmSource(t, 0.005), pgtest.Start(t), pgtest.Start(t)
 	args := func(to, id string) []string {
 		return []string{"tm", "--from", src.DSN, "--to", to, "--create", "--workers", "2", "--batch-rows", "150", "--import-id", id, "--progress", "none", "-v"}
 	}
+	// A resumed run reports each table it skips as a batch of 0 rows: count the batches
+	// that write rows.
+	writing := func(line string) bool {
+		w, ok := committedRows(line)
+		return ok && w > 0
+	}
 	r := runCLI(t, args(ref.DSN, "ref")...)
 	require.Zero(t, r.code, r.stderr)
-	for seed := range 3 {
+	total := countLines(r.stderr, writing)
+	require.GreaterOrEqual(t, total, 12, "enough batches to kill three runs in the middle")
+	// Each run is killed after a quarter of all batches: the kills fall early, in the
+	// middle and late in the migration.
+	kill := total / 4
+	for run := range 3 {
 		committed := 0
-		kill := 5 + seed*17
 		_, done := startCLI(t, func(cmd *exec.Cmd, line string) {
-			if strings.Contains(line, "committed chunk") {
+			if writing(line) {
 				committed++
 				if committed == kill {
 					_ = cmd.Process.Kill()
 				}
 			}
 		}, args(dst.DSN, "resume")...)
-		<-done
+		err := <-done
+		requireKilled(t, err, "run %d: the migration ended after %d batches, before batch %d", run, committed, kill)
 	}
 	r = runCLI(t, args(dst.DSN, "resume")...)
 	require.Zero(t, r.code, r.stderr)
+	require.LessOrEqual(t, countLines(r.stderr, writing), total-3*kill, "the last run skips the batches committed before the kills")
 	require.Equal(t, tmCounts(t, ref.Pool), tmCounts(t, dst.Pool))
 }
 
