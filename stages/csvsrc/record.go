@@ -36,6 +36,20 @@ func (s *scanner) content(raw []byte, term bool) []byte {
 	return raw[:n]
 }
 
+// fields splits the fields of the delimited record raw, outside a batch, and sets
+// rec.reject to why a chunk would reject it: a stray line ending (see check) or a
+// field that cannot be split.
+func (s *scanner) fields(raw []byte, rec *record) [][]byte {
+	if rec.reject == nil {
+		rec.reject = s.check(raw, rec)
+	}
+	fields, _, err := s.split(s.content(raw, rec.term), nil, nil)
+	if rec.reject == nil {
+		rec.reject = err
+	}
+	return fields
+}
+
 // indexQuote returns the index of the first quote byte of c at or after i, or len(c).
 func (s *scanner) indexQuote(c []byte, i int) int {
 	if j := bytes.IndexByte(c[i:], s.quote); j >= 0 {

@@ -51,14 +51,8 @@ func (s *Source) Sample(n int) ([]Record, error) {
 // sampleRecord returns a copy of the record raw with its fields, or false when a chunk
 // would reject it.
 func (s *Source) sampleRecord(raw []byte, rec record) (Record, bool) {
-	if rec.reject == nil {
-		rec.reject = s.sc.check(raw, &rec)
-	}
-	if rec.reject != nil {
-		return Record{}, false
-	}
-	fields, _, err := s.sc.split(s.sc.content(raw, rec.term), nil, nil)
-	if err != nil || len(fields) != s.width {
+	fields := s.sc.fields(raw, &rec)
+	if rec.reject != nil || len(fields) != s.width {
 		return Record{}, false
 	}
 	for i, f := range fields {

@@ -216,14 +216,7 @@ func readFirst(sc *scanner, w *window, p int) (record, [][]byte, error) {
 			}
 			continue
 		}
-		raw := w.buf[p : p+rec.n]
-		if rec.reject == nil {
-			rec.reject = sc.check(raw, &rec)
-		}
-		fields, _, err := sc.split(sc.content(raw, rec.term), nil, nil)
-		if rec.reject == nil {
-			rec.reject = err
-		}
+		fields := sc.fields(w.buf[p:p+rec.n], &rec)
 		return rec, fields, nil
 	}
 }

@@ -64,10 +64,7 @@ func (s *Source) splitParity(ctx context.Context, targets []int64, emit emitFunc
 			start, line = p.pos, p.line
 		}
 	}
-	if start < s.size {
-		emit(start, s.size, line)
-	}
-	return nil
+	return s.emitLast(start, line, emit)
 }
 
 // parityScan is the state of splitParity: the quote parity and line number at pos.
