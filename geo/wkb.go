@@ -169,11 +169,11 @@ func (d *wkbDecoder) geometry(depth int) (orb.Geometry, int, error) {
 	case wkbPolygon:
 		g, err = d.polygon(h)
 	case wkbMultiPoint:
-		g, err = d.multiPoint(h)
+		g, err = multi[orb.MultiPoint](d, h, wkbPoint, 21, d.point)
 	case wkbMultiLineString:
-		g, err = d.multiLineString(h)
+		g, err = multi[orb.MultiLineString](d, h, wkbLineString, 9, d.lineString)
 	case wkbMultiPolygon:
-		g, err = d.multiPolygon(h)
+		g, err = multi[orb.MultiPolygon](d, h, wkbPolygon, 9, d.polygon)
 	case wkbGeometryCollection:
 		g, err = d.collection(h, depth)
 	}
@@ -238,58 +238,26 @@ func (d *wkbDecoder) child(want uint32) (wkbHeader, error) {
 	return h, err
 }
 
-func (d *wkbDecoder) multiPoint(h wkbHeader) (orb.MultiPoint, error) {
-	n, err := d.count(h.big, 21)
+// multi reads the members of a multi geometry with one: each is a full WKB
+// geometry of type want, at least minSize bytes long (a header and two
+// ordinates for a point, a header and a count for the others). one is a method
+// value of d: passing d to a func value would move the decoder to the heap.
+func multi[S ~[]T, T any](d *wkbDecoder, h wkbHeader, want uint32, minSize int, one func(wkbHeader) (T, error)) (S, error) {
+	n, err := d.count(h.big, minSize)
 	if err != nil {
 		return nil, err
 	}
-	mp := make(orb.MultiPoint, n)
-	for i := range mp {
-		ch, err := d.child(wkbPoint)
+	members := make(S, n)
+	for i := range members {
+		ch, err := d.child(want)
 		if err != nil {
 			return nil, err
 		}
-		if mp[i], err = d.point(ch); err != nil {
+		if members[i], err = one(ch); err != nil {
 			return nil, err
 		}
 	}
-	return mp, nil
-}
-
-func (d *wkbDecoder) multiLineString(h wkbHeader) (orb.MultiLineString, error) {
-	n, err := d.count(h.big, 9)
-	if err != nil {
-		return nil, err
-	}
-	mls := make(orb.MultiLineString, n)
-	for i := range mls {
-		ch, err := d.child(wkbLineString)
-		if err != nil {
-			return nil, err
-		}
-		if mls[i], err = d.lineString(ch); err != nil {
-			return nil, err
-		}
-	}
-	return mls, nil
-}
-
-func (d *wkbDecoder) multiPolygon(h wkbHeader) (orb.MultiPolygon, error) {
-	n, err := d.count(h.big, 9)
-	if err != nil {
-		return nil, err
-	}
-	mp := make(orb.MultiPolygon, n)
-	for i := range mp {
-		ch, err := d.child(wkbPolygon)
-		if err != nil {
-			return nil, err
-		}
-		if mp[i], err = d.polygon(ch); err != nil {
-			return nil, err
-		}
-	}
-	return mp, nil
+	return members, nil
 }
 
 func (d *wkbDecoder) collection(h wkbHeader, depth int) (orb.Collection, error) {
