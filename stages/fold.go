@@ -120,11 +120,7 @@ func (f *Fold[C, K, V]) Map() map[K][]V {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.merge()
-	out := make(map[K][]V, len(f.m))
-	for k, vs := range f.m {
-		out[k] = slices.Clip(vs)
-	}
-	return out
+	return clipped(f.m)
 }
 
 // Len returns the number of keys folded so far.
@@ -189,9 +185,13 @@ func (f *Folded[K, V]) Len() int { return len(f.m) }
 
 // Map returns a copy of the arrays, one entry per key, with the arrays shared as in
 // [Folded.Get].
-func (f *Folded[K, V]) Map() map[K][]V {
-	out := make(map[K][]V, len(f.m))
-	for k, vs := range f.m {
+func (f *Folded[K, V]) Map() map[K][]V { return clipped(f.m) }
+
+// clipped returns a copy of m whose arrays are clipped, so that a caller's append
+// never writes into the shared backing arrays.
+func clipped[K comparable, V any](m map[K][]V) map[K][]V {
+	out := make(map[K][]V, len(m))
+	for k, vs := range m {
 		out[k] = slices.Clip(vs)
 	}
 	return out
