@@ -212,8 +212,7 @@ func (c *Client) ListImports(ctx context.Context) ([]ImportInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var exists bool
-	if err := pool.QueryRow(ctx, "select to_regclass('tmimport.ledger') is not null").Scan(&exists); err != nil || !exists {
+	if ok, err := exists(ctx, pool, "tmimport.ledger"); err != nil || !ok {
 		return nil, c.scrub(err)
 	}
 	rows, err := pool.Query(ctx, `select i.import_id, i.target, i.started_at, i.finished_at, count(l.batch), coalesce(sum(l.rows_written), 0)::bigint
@@ -232,8 +231,7 @@ func (c *Client) ForgetImport(ctx context.Context, importID string) (bool, error
 	if err != nil {
 		return false, err
 	}
-	var exists bool
-	if err := pool.QueryRow(ctx, "select to_regclass('tmimport.imports') is not null").Scan(&exists); err != nil || !exists {
+	if ok, err := exists(ctx, pool, "tmimport.imports"); err != nil || !ok {
 		return false, c.scrub(err)
 	}
 	tag, err := pool.Exec(ctx, "delete from tmimport.imports where import_id = $1", importID)

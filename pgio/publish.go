@@ -54,10 +54,11 @@ func (c *Client) NewStaging(ctx context.Context, target pgx.Identifier, importID
 		logged = ""
 	}
 	err := c.InLockedTx(ctx, target, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, "select to_regclass($1) is not null", st.Table.Sanitize()).Scan(&st.Existed); err != nil || st.Existed {
+		var err error
+		if st.Existed, err = exists(ctx, tx, st.Table.Sanitize()); err != nil || st.Existed {
 			return err
 		}
-		_, err := tx.Exec(ctx, fmt.Sprintf("create %stable %s (like %s %s)", logged, st.Table.Sanitize(), target.Sanitize(), like))
+		_, err = tx.Exec(ctx, fmt.Sprintf("create %stable %s (like %s %s)", logged, st.Table.Sanitize(), target.Sanitize(), like))
 		return err
 	})
 	if err != nil {

@@ -145,12 +145,8 @@ func (c *Client) CreateTable(ctx context.Context, table pgx.Identifier, cols []C
 		}
 	}
 	err = c.InLockedTx(ctx, table, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, "select to_regclass($1) is not null", table.Sanitize()).Scan(&exists); err != nil {
+		if ok, err := exists(ctx, tx, table.Sanitize()); err != nil || ok {
 			return err
-		}
-		if exists {
-			return nil
 		}
 		if len(table) == 2 {
 			if _, err := tx.Exec(ctx, "create schema if not exists "+pgx.Identifier{table[0]}.Sanitize()); err != nil {
@@ -178,6 +174,16 @@ func createTableSQL(table pgx.Identifier, cols []Column, key []string) string {
 		defs = append(defs, "primary key ("+quoteList(key)+")")
 	}
 	return "create table " + table.Sanitize() + " (" + strings.Join(defs, ", ") + ")"
+}
+
+// exists reports whether the relation name, spelled as in SQL, exists (to_regclass).
+// q is a pool or a transaction.
+func exists(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, name string) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, "select to_regclass($1) is not null", name).Scan(&ok)
+	return ok, err
 }
 
 // InLockedTx runs f in a transaction that first takes pg_advisory_xact_lock on a key
