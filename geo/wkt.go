@@ -177,16 +177,15 @@ func (p *wktParser) geometry(depth int) (orb.Geometry, error) {
 		}
 		return p.parenPoint()
 	case wkbLineString:
-		ps, err := p.pointList()
-		return orb.LineString(ps), err
+		return p.lineString()
 	case wkbPolygon:
 		return p.polygon()
 	case wkbMultiPoint:
-		return p.multiPoint()
+		return listOf[orb.MultiPoint](p, p.multiPointMember)
 	case wkbMultiLineString:
-		return p.multiLineString()
+		return listOf[orb.MultiLineString](p, p.lineString)
 	case wkbMultiPolygon:
-		return p.multiPolygon()
+		return listOf[orb.MultiPolygon](p, p.polygon)
 	}
 	return p.collection(depth)
 }
@@ -257,74 +256,37 @@ func (p *wktParser) parenPoint() (orb.Point, error) {
 	return pt, p.expect(')')
 }
 
-func (p *wktParser) pointList() ([]orb.Point, error) {
-	ps := []orb.Point{}
+// listOf parses a list whose items each reads; EMPTY is an empty, non-nil S.
+func listOf[S ~[]T, T any](p *wktParser, each func() (T, error)) (S, error) {
+	items := S{}
 	err := p.list(func() error {
-		pt, err := p.coords()
-		ps = append(ps, pt)
+		item, err := each()
+		items = append(items, item)
 		return err
 	})
-	return ps, err
+	return items, err
 }
 
-func (p *wktParser) polygon() (orb.Polygon, error) {
-	poly := orb.Polygon{}
-	err := p.list(func() error {
-		ps, err := p.pointList()
-		poly = append(poly, orb.Ring(ps))
-		return err
-	})
-	return poly, err
-}
+func (p *wktParser) ring() (orb.Ring, error) { return listOf[orb.Ring](p, p.coords) }
 
-func (p *wktParser) multiPoint() (orb.MultiPoint, error) {
-	mp := orb.MultiPoint{}
-	err := p.list(func() error {
-		var pt orb.Point
-		var err error
-		switch {
-		case p.empty():
-			pt = EmptyPoint()
-		case p.peek() == '(':
-			pt, err = p.parenPoint()
-		default:
-			pt, err = p.coords()
-		}
-		mp = append(mp, pt)
-		return err
-	})
-	return mp, err
-}
+func (p *wktParser) lineString() (orb.LineString, error) { return listOf[orb.LineString](p, p.coords) }
 
-func (p *wktParser) multiLineString() (orb.MultiLineString, error) {
-	mls := orb.MultiLineString{}
-	err := p.list(func() error {
-		ps, err := p.pointList()
-		mls = append(mls, orb.LineString(ps))
-		return err
-	})
-	return mls, err
-}
+func (p *wktParser) polygon() (orb.Polygon, error) { return listOf[orb.Polygon](p, p.ring) }
 
-func (p *wktParser) multiPolygon() (orb.MultiPolygon, error) {
-	mp := orb.MultiPolygon{}
-	err := p.list(func() error {
-		poly, err := p.polygon()
-		mp = append(mp, poly)
-		return err
-	})
-	return mp, err
+// multiPointMember reads a member of a MULTIPOINT: EMPTY, (x y) or bare x y.
+func (p *wktParser) multiPointMember() (orb.Point, error) {
+	switch {
+	case p.empty():
+		return EmptyPoint(), nil
+	case p.peek() == '(':
+		return p.parenPoint()
+	}
+	return p.coords()
 }
 
 func (p *wktParser) collection(depth int) (orb.Collection, error) {
 	if depth >= MaxNestingDefault {
 		return nil, tooLargef("collections nested deeper than %d", MaxNestingDefault)
 	}
-	c := orb.Collection{}
-	err := p.list(func() error {
-		g, err := p.geometry(depth + 1)
-		c = append(c, g)
-		return err
-	})
-	return c, err
+	return listOf[orb.Collection](p, func() (orb.Geometry, error) { return p.geometry(depth + 1) })
 }
