@@ -70,9 +70,16 @@ func TestFold(t *testing.T) {
 		f.Add(ul(1, 3))
 		require.Equal(t, []int32{1, 2, 99}, got)
 		require.Equal(t, []int32{1, 2, 3}, f.Get(1))
+		// The array has spare capacity: unclipped, two appends would share it.
 		done := f.Done()
-		_ = append(done.Get(1), 42)
-		_ = append(done.Map()[1], 43)
+		for name, get := range map[string]func() []int32{
+			"Get": func() []int32 { return done.Get(1) },
+			"Map": func() []int32 { return done.Map()[1] },
+		} {
+			a, b := append(get(), 42), append(get(), 43)
+			require.Equal(t, []int32{1, 2, 3, 42}, a, name)
+			require.Equal(t, []int32{1, 2, 3, 43}, b, name)
+		}
 		require.Equal(t, []int32{1, 2, 3}, done.Get(1))
 	})
 
