@@ -39,43 +39,23 @@ func (d *featureDecoder) build(kind int) orb.Geometry {
 	case wkbMultiPoint:
 		return orb.MultiPoint(pts)
 	case wkbPolygon:
-		p := make(orb.Polygon, len(d.ends))
-		for i, r := range splitPoints(pts, d.ends) {
-			p[i] = orb.Ring(r)
-		}
-		return p
+		return split[orb.Polygon](pts, d.ends)
 	case wkbMultiLineString:
-		mls := make(orb.MultiLineString, len(d.ends))
-		for i, ls := range splitPoints(pts, d.ends) {
-			mls[i] = orb.LineString(ls)
-		}
-		return mls
+		return split[orb.MultiLineString](pts, d.ends)
 	}
-	rings := make([]orb.Ring, len(d.ends))
-	for i, r := range splitPoints(pts, d.ends) {
-		rings[i] = orb.Ring(r)
-	}
-	mp := make(orb.MultiPolygon, len(d.polys))
-	start := 0
-	for i, end := range d.polys {
-		mp[i] = orb.Polygon(rings[start:end:end])
-		start = end
-	}
-	return mp
+	return split[orb.MultiPolygon](split[[]orb.Ring](pts, d.ends), d.polys)
 }
 
-// splitPoints yields pts cut at ends. Each part is capped, so appending to one
-// part can never overwrite the next.
-func splitPoints(pts []orb.Point, ends []int) func(func(int, []orb.Point) bool) {
-	return func(yield func(int, []orb.Point) bool) {
-		start := 0
-		for i, end := range ends {
-			if !yield(i, pts[start:end:end]) {
-				return
-			}
-			start = end
-		}
+// split cuts items at ends into the parts of an S. Each part is capped, so
+// appending to one part can never overwrite the next.
+func split[S ~[]P, P ~[]E, E any](items []E, ends []int) S {
+	parts := make(S, len(ends))
+	start := 0
+	for i, end := range ends {
+		parts[i] = items[start:end:end]
+		start = end
 	}
+	return parts
 }
 
 // open checks that an array comes next, as the coordinates of kind demand.
