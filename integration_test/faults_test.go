@@ -113,13 +113,17 @@ func TestStallLongerThanBatchDeadlineEndsInBoundedTime(t *testing.T) {
 	t.Parallel()
 	fb := newFaultBench(t, 200_000) // enough batches left when the stall starts, however fast the machine
 	var stalled atomic.Bool
+	var stallErr error // written before the run ends, read after
 	start := time.Now()
 	out, err := fb.run(t, func(line string) {
 		if strings.Contains(line, "committed chunk") && stalled.CompareAndSwap(false, true) {
-			fb.toxic(t, `{"name":"stall","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
+			// Not fb.toxic: this runs outside the test's goroutine, where require must not.
+			_, stallErr = fb.proxy.Toxics.AddToxicJson(strings.NewReader(`{"name":"stall","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`))
 		}
 	}, "--batch-timeout", "2s", "--retries", "1")
 	took := time.Since(start)
+	require.True(t, stalled.Load(), "no batch was committed before the import ended:\n%s", out)
+	require.NoError(t, stallErr)
 	require.Error(t, err, out)
 	// The stall hits a batch either while it streams (a timeout) or while it commits
 	// (outcome unknown without a ledger, never a blind retry): both end the run.

@@ -177,7 +177,9 @@ func TestTerminatedBackendsAreRetriedExactlyOnce(t *testing.T) {
 		mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
 		var written atomic.Int64
 		var terminated atomic.Int64
+		var out strings.Builder // written before the run ends, read after
 		_, done := startCLI(t, func(_ *exec.Cmd, line string) {
+			out.WriteString(line + "\n")
 			var c, b int
 			var from, to, w, rj int64
 			if _, err := fmt.Sscanf(line, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected", &c, &b, &from, &to, &w, &rj); err != nil {
@@ -195,11 +197,12 @@ func TestTerminatedBackendsAreRetriedExactlyOnce(t *testing.T) {
 		}, "csv", "--to", db.DSN, "--table", table, "--workers", "2", "--batch-rows", "10000", "--import-id", table, "--progress", "none", "-v", path)
 		select {
 		case err := <-done:
-			require.NoError(t, err, "run %d", rep)
+			require.NoError(t, err, "run %d: %s", rep, out.String())
 		case <-time.After(5 * time.Minute):
 			t.Fatal("import did not finish")
 		}
 		require.Positive(t, terminated.Load(), "run %d: no backend was terminated", rep)
+		require.Contains(t, out.String(), "retrying", "run %d: the terminations were noticed", rep)
 		require.Equal(t, want, stateOf(t, db.Pool, pgx.Identifier{table}), "run %d", rep)
 	}
 }
