@@ -2,7 +2,9 @@ package integration_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -62,6 +64,6 @@ func TestCopyFrom100kRowsMatchesChecksum(t *testing.T) {
 // pointEWKB encodes a 2D point with SRID 4326 as little-endian EWKB.
 func pointEWKB(x, y float64) []byte {
 	b := []byte{1, 1, 0, 0, 0x20, 0xe6, 0x10, 0, 0}
-	b = binaryAppendFloat(b, x)
-	return binaryAppendFloat(b, y)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(y))
 }
