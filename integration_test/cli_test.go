@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tmimport/tmimport/testdata/gen"
 )
 
 // result is one CLI run.
@@ -55,4 +58,16 @@ func plainCopy(t *testing.T, pool *pgxpool.Pool, table string, path string) {
 	defer conn.Release()
 	_, err = conn.Conn().PgConn().CopyFrom(context.Background(), f, "COPY "+table+" FROM STDIN WITH (FORMAT csv, HEADER)")
 	require.NoError(t, err)
+}
+
+// reference writes a generated task-history CSV into the test's temp dir, loads it
+// into a new table ref with one plain COPY, and returns the file's path and ref's state.
+func reference(t *testing.T, pool *pgxpool.Pool, opts gen.CSVOptions) (path string, want tableState) {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, gen.TaskHistoryCSV(&buf, opts))
+	path = writeFile(t, "th.csv", buf.Bytes())
+	mustExec(t, pool, "create table ref "+gen.TaskHistoryDDL)
+	plainCopy(t, pool, "ref", path)
+	return path, stateOf(t, pool, pgx.Identifier{"ref"})
 }

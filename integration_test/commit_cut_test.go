@@ -113,12 +113,8 @@ func TestCommitOutcomeUnknownIsResolvedByTheLedgerOrReported(t *testing.T) {
 	require.NoError(t, err)
 	proxy := startCommitCutter(t, u.Host)
 	dsn := proxy.through(t, db.DSN)
-	var buf bytes.Buffer
-	require.NoError(t, gen.TaskHistoryCSV(&buf, gen.CSVOptions{Rows: 20_000, Seed: 8}))
-	path := writeFile(t, "th.csv", buf.Bytes())
-	mustExec(t, db.Pool, "create table ref "+gen.TaskHistoryDDL, "create table led "+gen.TaskHistoryDDL, "create table noled "+gen.TaskHistoryDDL)
-	plainCopy(t, db.Pool, "ref", path)
-	want := stateOf(t, db.Pool, pgx.Identifier{"ref"})
+	path, want := reference(t, db.Pool, gen.CSVOptions{Rows: 20_000, Seed: 8})
+	mustExec(t, db.Pool, "create table led "+gen.TaskHistoryDDL, "create table noled "+gen.TaskHistoryDDL)
 
 	proxy.armed.Store(true)
 	r := runCLI(t, "csv", "--to", dsn, "--table", "led", "--workers", "2", "--batch-rows", "2000", "--import-id", "cut", "-q", "--report", "json", path)

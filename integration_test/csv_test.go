@@ -57,9 +57,7 @@ func TestCSVImportEqualsOnePlainCopy(t *testing.T) {
 				}
 				r := runCLI(t, args...)
 				require.Zero(t, r.code, r.stderr)
-				var rep map[string]any
-				require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
-				require.EqualValues(t, v.opts.Rows, rep["rows_written"])
+				require.EqualValues(t, v.opts.Rows, reportOf(t, r)["rows_written"])
 				require.Equal(t, want, stateOf(t, db.Pool, pgx.Identifier{table}), "%s, %d workers, typed %v", v.name, workers, typed)
 			}
 		}
@@ -170,10 +168,7 @@ func TestCSVInterruptKeepsExactlyTheCommittedBatches(t *testing.T) {
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
-		var chunk, b int
-		var from, to, written, rejected int64
-		if _, err := fmt.Sscanf(sc.Text(), "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected",
-			&chunk, &b, &from, &to, &written, &rejected); err == nil {
+		if written, ok := committedRows(sc.Text()); ok {
 			committed += written
 			if !signalled && committed >= n/2 {
 				require.NoError(t, cmd.Process.Signal(syscall.SIGINT))

@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"bytes"
 	"context"
 	"net/url"
 	"os/exec"
@@ -34,18 +33,23 @@ func newFaultBench(t *testing.T, rows int) *faultBench {
 	db := pgtest.Start(t)
 	u, err := url.Parse(db.DSN)
 	require.NoError(t, err)
+	p := proxyTo(t, u.Host)
+	u.Host = p.Listen
+	fb := &faultBench{db: db, proxy: p, dsn: u.String()}
+	fb.path, fb.want = reference(t, db.Pool, gen.CSVOptions{Rows: rows, Seed: 12, Multiline: true})
+	mustExec(t, db.Pool, "create table th "+gen.TaskHistoryDDL)
+	return fb
+}
+
+// proxyTo starts a toxiproxy on loopback in front of upstream (host:port), stopped
+// when the test ends.
+func proxyTo(t *testing.T, upstream string) *toxiproxy.Proxy {
+	t.Helper()
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	p := toxiproxy.NewProxy(srv, strings.ReplaceAll(t.Name(), "/", "_"), "127.0.0.1:0", u.Host)
+	p := toxiproxy.NewProxy(srv, strings.ReplaceAll(t.Name(), "/", "_"), "127.0.0.1:0", upstream)
 	require.NoError(t, p.Start())
 	t.Cleanup(p.Stop)
-	u.Host = p.Listen
-	var buf bytes.Buffer
-	require.NoError(t, gen.TaskHistoryCSV(&buf, gen.CSVOptions{Rows: rows, Seed: 12, Multiline: true}))
-	fb := &faultBench{db: db, proxy: p, dsn: u.String(), path: writeFile(t, "th.csv", buf.Bytes())}
-	mustExec(t, db.Pool, "create table ref "+gen.TaskHistoryDDL, "create table th "+gen.TaskHistoryDDL)
-	plainCopy(t, db.Pool, "ref", fb.path)
-	fb.want = stateOf(t, db.Pool, pgx.Identifier{"ref"})
-	return fb
+	return p
 }
 
 func (fb *faultBench) toxic(t *testing.T, json string) {

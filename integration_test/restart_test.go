@@ -1,7 +1,7 @@
 package integration_test
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"net/url"
 	"os"
@@ -14,7 +14,6 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
@@ -31,33 +30,22 @@ import (
 func TestServerRestartDuringALoadEndsExact(t *testing.T) {
 	t.Parallel()
 	_ = pgtest.Start(t) // skips or fails like every test when there is no Docker
-	img := os.Getenv(pgtest.EnvImage)
-	if img == "" {
-		img = pgtest.ImageDefault
-	}
 	ctx := context.Background()
-	ctr, err := postgres.Run(ctx, img, postgres.WithDatabase("restart"), postgres.WithUsername("restart"), postgres.WithPassword("restart"), postgres.BasicWaitStrategies())
+	ctr, err := postgres.Run(ctx, pgImage(), postgres.WithDatabase("restart"), postgres.WithUsername("restart"), postgres.WithPassword("restart"), postgres.BasicWaitStrategies())
 	testcontainers.CleanupContainer(t, ctr)
 	require.NoError(t, err)
 	direct, err := ctr.ConnectionString(ctx, "sslmode=disable")
 	require.NoError(t, err)
 	u, err := url.Parse(direct)
 	require.NoError(t, err)
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	proxy := toxiproxy.NewProxy(srv, "restart", "127.0.0.1:0", u.Host)
-	require.NoError(t, proxy.Start())
-	t.Cleanup(proxy.Stop)
+	proxy := proxyTo(t, u.Host)
 	u.Host = proxy.Listen
 	dsn := u.String()
 
-	var buf bytes.Buffer
-	require.NoError(t, gen.TaskHistoryCSV(&buf, gen.CSVOptions{Rows: 200_000, Seed: 13, Multiline: true}))
-	path := writeFile(t, "th.csv", buf.Bytes())
 	pool, err := pgxpool.New(ctx, direct)
 	require.NoError(t, err)
-	mustExec(t, pool, "create table ref "+gen.TaskHistoryDDL, "create table th "+gen.TaskHistoryDDL)
-	plainCopy(t, pool, "ref", path)
-	want := stateOf(t, pool, pgx.Identifier{"ref"})
+	path, want := reference(t, pool, gen.CSVOptions{Rows: 200_000, Seed: 13, Multiline: true})
+	mustExec(t, pool, "create table th "+gen.TaskHistoryDDL)
 	pool.Close()
 
 	var restarted atomic.Bool
@@ -87,6 +75,9 @@ func TestServerRestartDuringALoadEndsExact(t *testing.T) {
 	defer pool.Close()
 	require.Equal(t, want, stateOf(t, pool, pgx.Identifier{"th"}))
 }
+
+// pgImage is the image pgtest runs, for a test that needs a server of its own.
+func pgImage() string { return cmp.Or(os.Getenv(pgtest.EnvImage), pgtest.ImageDefault) }
 
 // restart stops the container (a fast shutdown: backends are terminated), starts it
 // again and points the proxy at its new port.

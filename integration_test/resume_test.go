@@ -84,12 +84,7 @@ func requireKilled(t *testing.T, err error, format string, args ...any) {
 func TestSIGKILLThenResumeLoadsEveryRowExactlyOnce(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Start(t)
-	var buf bytes.Buffer
-	require.NoError(t, gen.TaskHistoryCSV(&buf, gen.CSVOptions{Rows: 150_000, Seed: 5, Multiline: true}))
-	path := writeFile(t, "th.csv", buf.Bytes())
-	mustExec(t, db.Pool, "create table ref "+gen.TaskHistoryDDL)
-	plainCopy(t, db.Pool, "ref", path)
-	want := stateOf(t, db.Pool, pgx.Identifier{"ref"})
+	path, want := reference(t, db.Pool, gen.CSVOptions{Rows: 150_000, Seed: 5, Multiline: true})
 	for seed := range 20 {
 		table := fmt.Sprintf("th_%d", seed)
 		mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
@@ -166,12 +161,7 @@ func TestTerminatedBackendsAreRetriedExactlyOnce(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Start(t)
 	const n = 1_000_000
-	var buf bytes.Buffer
-	require.NoError(t, gen.TaskHistoryCSV(&buf, gen.CSVOptions{Rows: n, Seed: 7}))
-	path := writeFile(t, "th.csv", buf.Bytes())
-	mustExec(t, db.Pool, "create table ref "+gen.TaskHistoryDDL)
-	plainCopy(t, db.Pool, "ref", path)
-	want := stateOf(t, db.Pool, pgx.Identifier{"ref"})
+	path, want := reference(t, db.Pool, gen.CSVOptions{Rows: n, Seed: 7})
 	for rep := range 3 {
 		table := fmt.Sprintf("th_%d", rep)
 		mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
@@ -180,9 +170,8 @@ func TestTerminatedBackendsAreRetriedExactlyOnce(t *testing.T) {
 		var out strings.Builder // written before the run ends, read after
 		_, done := startCLI(t, func(_ *exec.Cmd, line string) {
 			out.WriteString(line + "\n")
-			var c, b int
-			var from, to, w, rj int64
-			if _, err := fmt.Sscanf(line, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected", &c, &b, &from, &to, &w, &rj); err != nil {
+			w, ok := committedRows(line)
+			if !ok {
 				return
 			}
 			// Results come in input order: chunk 1's only after chunk 0 ends. Both chunks

@@ -68,12 +68,8 @@ func TestTLSVerifyFullWorksAndPlaintextIsRefused(t *testing.T) {
 	plain := pgtest.Start(t) // also skips or fails the test like every other without Docker
 	dir := t.TempDir()
 	cert, key, caFile, otherCA := testPKI(t, dir)
-	img := os.Getenv(pgtest.EnvImage)
-	if img == "" {
-		img = pgtest.ImageDefault
-	}
 	ctx := context.Background()
-	ctr, err := postgres.Run(ctx, img, postgres.WithDatabase("tls"), postgres.WithUsername("tls"), postgres.WithPassword("tls"),
+	ctr, err := postgres.Run(ctx, pgImage(), postgres.WithDatabase("tls"), postgres.WithUsername("tls"), postgres.WithPassword("tls"),
 		postgres.BasicWaitStrategies(),
 		testcontainers.WithFiles(
 			testcontainers.ContainerFile{Reader: bytes.NewReader(cert), ContainerFilePath: "/tls/server.crt", FileMode: 0o644},

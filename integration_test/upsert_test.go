@@ -3,7 +3,6 @@ package integration_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -188,9 +187,7 @@ func TestConcurrentCreateBootstrapsOnce(t *testing.T) {
 		require.Zero(t, r.code, r.stderr)
 		require.NotContains(t, r.stderr, "42P07")
 		require.NotContains(t, r.stderr, "23505")
-		var rep map[string]any
-		require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
-		require.EqualValues(t, 1, rep["rows_written"])
+		require.EqualValues(t, 1, reportOf(t, r)["rows_written"])
 	}
 	var n, locks int
 	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from fresh.boot").Scan(&n))
