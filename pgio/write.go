@@ -207,15 +207,15 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	if err != nil {
 		return pipeline.WriteStats{}, err
 	}
+	var bin []byte
+	if s.cfg.Binary != nil {
+		bin = s.binary(b) // before Acquire: no connection sits idle while rows encode
+	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return pipeline.WriteStats{}, s.client.scrub(err)
 	}
 	defer conn.Release()
-	var bin []byte
-	if s.cfg.Binary != nil {
-		bin = s.binary(b)
-	}
 	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 		if bin != nil {
 			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(bin), s.binSQL)
