@@ -80,39 +80,40 @@ const maxFloatLen = 200
 // parseFloat8 parses a double precision literal as PostgreSQL 15's float8in does with
 // glibc's strtod, returning its IEEE 754 bits.
 func parseFloat8(b []byte) (uint64, bool) {
-	s, special, nonzero, ok := floatSyntax(b)
-	switch {
-	case !ok:
-		return 0, false
-	case special == 'n':
+	f, nan, ok := parseFloat(b, 64)
+	if nan {
 		return nan8, true
-	case special != 0:
-		return math.Float64bits(math.Inf(infSign(special))), true
 	}
-	f, err := strconv.ParseFloat(string(s), 64) // no allocation: s does not escape
-	if err != nil || f == 0 && nonzero || math.IsInf(f, 0) {
-		return 0, false // overflow or underflow: float8in's "out of range"
-	}
-	return math.Float64bits(f), true
+	return math.Float64bits(f), ok
 }
 
 // parseFloat4 parses a real literal as PostgreSQL 15's float4in does with glibc's
 // strtof (rounding once, to float32), returning its IEEE 754 bits.
 func parseFloat4(b []byte) (uint32, bool) {
+	f, nan, ok := parseFloat(b, 32)
+	if nan {
+		return nan4, true
+	}
+	return math.Float32bits(float32(f)), ok
+}
+
+// parseFloat parses a literal of floatSyntax rounded once to bitSize (64 or 32) bits,
+// or reports NaN, whose bits its callers choose.
+func parseFloat(b []byte, bitSize int) (f float64, nan, ok bool) {
 	s, special, nonzero, ok := floatSyntax(b)
 	switch {
 	case !ok:
-		return 0, false
+		return 0, false, false
 	case special == 'n':
-		return nan4, true
+		return 0, true, true
 	case special != 0:
-		return math.Float32bits(float32(math.Inf(infSign(special)))), true
+		return math.Inf(infSign(special)), false, true
 	}
-	f, err := strconv.ParseFloat(string(s), 32)
+	f, err := strconv.ParseFloat(string(s), bitSize) // no allocation: s does not escape
 	if err != nil || f == 0 && nonzero || math.IsInf(f, 0) {
-		return 0, false
+		return 0, false, false // overflow or underflow: float8in's and float4in's "out of range"
 	}
-	return math.Float32bits(float32(f)), true
+	return f, false, true
 }
 
 // floatSyntax checks b, space-trimmed, against the forms both strtod and
