@@ -25,7 +25,7 @@ func (m *Migration) typeSQL(c Column) string {
 func (m *Migration) createTableSQL(t *Table) string {
 	defs := make([]string, 0, len(t.Columns)+len(t.Unfilled)+1)
 	for _, c := range slices.Concat(t.Columns, t.Unfilled) {
-		d := ident(c.Name) + " " + m.typeSQL(c)
+		d := pgx.Identifier{c.Name}.Sanitize() + " " + m.typeSQL(c)
 		if c.NotNull {
 			d += " not null"
 		}
@@ -33,7 +33,7 @@ func (m *Migration) createTableSQL(t *Table) string {
 	}
 	key := make([]string, len(t.Key))
 	for i, k := range t.Key {
-		key[i] = ident(k)
+		key[i] = pgx.Identifier{k}.Sanitize()
 	}
 	defs = append(defs, "unique ("+strings.Join(key, ", ")+")")
 	return fmt.Sprintf("create table if not exists %s (\n  %s\n)", m.target(t).Sanitize(), strings.Join(defs, ",\n  "))

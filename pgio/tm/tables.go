@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Table is one TM-Admin target table and how it is computed from the TM v4 source: one
@@ -76,13 +78,13 @@ func (t *Table) selectSQL(srcSchema string) string {
 	for _, c := range t.queried() {
 		switch {
 		case c.Enum != nil && c.array():
-			items = append(items, fmt.Sprintf("(%s)::text[] as %s", c.Enum.arraySQL(c.Expr), ident(c.Name)))
+			items = append(items, fmt.Sprintf("(%s)::text[] as %s", c.Enum.arraySQL(c.Expr), pgx.Identifier{c.Name}.Sanitize()))
 			checks = append(checks, c.Enum.arrayProblemSQL(c.Name, c.Expr))
 		case c.Enum != nil:
-			items = append(items, fmt.Sprintf("(%s)::text as %s", c.Enum.caseSQL(c.Expr), ident(c.Name)))
+			items = append(items, fmt.Sprintf("(%s)::text as %s", c.Enum.caseSQL(c.Expr), pgx.Identifier{c.Name}.Sanitize()))
 			checks = append(checks, c.Enum.problemSQL(c.Name, c.Expr))
 		default:
-			items = append(items, fmt.Sprintf("(%s)::%s as %s", c.Expr, c.Type, ident(c.Name)))
+			items = append(items, fmt.Sprintf("(%s)::%s as %s", c.Expr, c.Type, pgx.Identifier{c.Name}.Sanitize()))
 		}
 	}
 	if len(checks) == 0 {
@@ -98,8 +100,6 @@ func (t *Table) selectSQL(srcSchema string) string {
 func (t *Table) queried() []Column {
 	return slices.DeleteFunc(slices.Clone(t.Columns), func(c Column) bool { return c.Folded })
 }
-
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // ref is a check that the non-NULL reference expr finds its row in table.col.
 func ref(col, expr, table, key string) string {

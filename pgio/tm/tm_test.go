@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tmimport/tmimport/pipeline"
@@ -88,7 +89,7 @@ func TestTablesAreComplete(t *testing.T) {
 		require.True(t, strings.HasSuffix(strings.SplitN(q, "\nfrom ", 2)[0], "as tmimport_problem"), tb.Name)
 		ddl := m.createTableSQL(tb)
 		for _, k := range tb.Key {
-			require.Contains(t, ddl, ident(k), tb.Name)
+			require.Contains(t, ddl, pgx.Identifier{k}.Sanitize(), tb.Name)
 		}
 	}
 	_, err = New(nil, nil, Config{Tables: []string{"users", "nope"}})
