@@ -34,7 +34,11 @@ type commitCutter struct {
 	upstream string
 	armed    atomic.Bool
 	cut      atomic.Int32
-	wg       sync.WaitGroup
+	// downFor, when set, makes the server unreachable that long after a cut: new
+	// connections are closed at once, and existing ones at their next message.
+	downFor atomic.Int64 // nanoseconds
+	down    atomic.Int64 // unix nanoseconds until which connections are refused
+	wg      sync.WaitGroup
 }
 
 func startCommitCutter(t *testing.T, upstream string) *commitCutter {
@@ -63,6 +67,9 @@ func (p *commitCutter) accept() {
 func (p *commitCutter) serve(client net.Conn) {
 	defer p.wg.Done()
 	defer client.Close()
+	if time.Now().UnixNano() < p.down.Load() {
+		return // the server is unreachable
+	}
 	server, err := net.Dial("tcp", p.upstream)
 	if err != nil {
 		return
@@ -74,6 +81,9 @@ func (p *commitCutter) serve(client net.Conn) {
 	copied := false
 	for {
 		n, err := client.Read(buf)
+		if time.Now().UnixNano() < p.down.Load() {
+			return // unreachable: existing connections fail too
+		}
 		if n > 0 {
 			chunk := buf[:n]
 			copied = copied || bytes.Contains(chunk, copyDoneMsg)
@@ -82,6 +92,7 @@ func (p *commitCutter) serve(client net.Conn) {
 			}
 			if copied && bytes.Contains(chunk, commitMsg) && p.armed.CompareAndSwap(true, false) {
 				p.cut.Add(1)
+				p.down.Store(time.Now().UnixNano() + p.downFor.Load())
 				_ = client.Close()                 // the answer never reaches the client…
 				time.Sleep(300 * time.Millisecond) // …while the server commits
 				return
@@ -123,9 +134,21 @@ func TestCommitOutcomeUnknownIsResolvedByTheLedgerOrReported(t *testing.T) {
 	require.Equal(t, want, stateOf(t, db.Pool, pgx.Identifier{"led"}), "the cut batch is in the table once")
 	require.EqualValues(t, want.Count, reportOf(t, r)["rows_written"])
 
+	// The server stays unreachable for a while after the cut: the ledger lookup is
+	// retried until it answers, and the import still ends exactly once.
+	mustExec(t, db.Pool, "create table led2 "+gen.TaskHistoryDDL)
+	proxy.downFor.Store(int64(1500 * time.Millisecond))
+	proxy.armed.Store(true)
+	r = runCLI(t, "csv", "--to", dsn, "--table", "led2", "--workers", "2", "--batch-rows", "2000", "--import-id", "cut-down", "-q", "--report", "json", path)
+	require.Zero(t, r.code, r.stderr)
+	require.EqualValues(t, 2, proxy.cut.Load(), "a commit was cut")
+	require.Equal(t, want, stateOf(t, db.Pool, pgx.Identifier{"led2"}), "the cut batch is in the table once")
+	proxy.downFor.Store(0)
+	time.Sleep(time.Until(time.Unix(0, proxy.down.Load()))) // the server is back
+
 	proxy.armed.Store(true)
 	r = runCLI(t, "csv", "--to", dsn, "--table", "noled", "--workers", "1", "--batch-rows", "2000", "-q", path)
-	require.EqualValues(t, 2, proxy.cut.Load())
+	require.EqualValues(t, 3, proxy.cut.Load(), r.stderr)
 	require.Equal(t, 1, r.code, r.stderr)
 	require.Regexp(t, `outcome of the batch of lines \d+-\d+ .* is unknown`, r.stderr)
 	got := stateOf(t, db.Pool, pgx.Identifier{"noled"}).Count

@@ -155,7 +155,7 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 		case err == nil:
 			return st, nil
 		case errors.As(err, &unknown) && s.cfg.Ledger != nil:
-			ok, lerr := s.cfg.Ledger.committed(ctx, id)
+			ok, lerr := s.committed(ctx, id)
 			if lerr == nil && ok {
 				return pipeline.WriteStats{Written: unknown.Written}, nil // it did commit
 			}
@@ -295,6 +295,21 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 		return 0, &OutcomeUnknownError{First: first, Last: last, Written: written, Err: err}
 	}
 	return written, nil
+}
+
+// committed looks up in the ledger whether a batch whose COMMIT outcome is unknown did
+// commit. The lookup itself is retried with backoff while it fails transiently: the
+// connection was usually lost because the server went away, and it may not be back yet.
+func (s *CopySink[T]) committed(ctx context.Context, id batchID) (bool, error) {
+	for n := 0; ; n++ {
+		ok, err := s.cfg.Ledger.committed(ctx, id)
+		if err == nil || !Transient(err) || n >= s.cfg.Retries || ctx.Err() != nil {
+			return ok, err
+		}
+		if err := sleep(ctx, backoff(s.cfg.RetryBase, n)); err != nil {
+			return false, err
+		}
+	}
 }
 
 // Transient reports whether err is a failure that a retry of the whole batch may not
