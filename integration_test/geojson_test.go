@@ -160,7 +160,11 @@ func TestCSVGeometryColumnsInEveryFormat(t *testing.T) {
 	csv := "id,wkt,wkbhex,ewkbhex,gj\n" +
 		"1,POINT(80 7),010100000000000000000054400000000000001C40,0101000020110F0000000000000000F03F0000000000000040,\"{\"\"type\"\":\"\"LineString\"\",\"\"coordinates\"\":[[80,7],[81,8]]}\"\n" +
 		"2,\"POLYGON((80 7,81 7,81 8,80 7))\",,,\n" +
-		"3,POINT(80),,,\n"
+		"3,POINT(80),,,\n" +
+		// Geometries are 2D: the stage drops Z. PostGIS, given the GeoJSON itself, would
+		// keep Z and refuse it for the 2D column, so this row shows the values are
+		// converted before COPY.
+		"5,,,,\"{\"\"type\"\":\"\"Point\"\",\"\"coordinates\"\":[80,7,5]}\"\n"
 	path := writeFile(t, "geoms.csv", []byte(csv))
 	r := runCLI(t, "csv", "--to", db.DSN, "--table", "g", "--create", "--max-rejects", "1", "-q",
 		"--geometry", "wkt:wkt", "--geometry", "wkbhex:wkb-hex", "--geometry", "ewkbhex:ewkb-hex:3857", "--geometry", "gj:geojson", path)
@@ -170,6 +174,9 @@ func TestCSVGeometryColumnsInEveryFormat(t *testing.T) {
 		count(*) filter (where st_equals(wkt, 'SRID=4326;POINT(80 7)') and st_equals(wkbhex, 'SRID=4326;POINT(80 7)')
 			and st_srid(ewkbhex) = 3857 and st_equals(gj, 'SRID=4326;LINESTRING(80 7,81 8)'))
 		from g`).Scan(&n, &eq))
-	require.Equal(t, 2, n)
+	require.Equal(t, 3, n)
 	require.Equal(t, 1, eq)
+	var flat bool
+	require.NoError(t, db.Pool.QueryRow(context.Background(), `select st_ndims(gj) = 2 and st_equals(gj, 'SRID=4326;POINT(80 7)') from g where id = 5`).Scan(&flat))
+	require.True(t, flat, "the GeoJSON point was converted (Z dropped) before COPY")
 }
