@@ -46,19 +46,24 @@ func TestCSVImportEqualsOnePlainCopy(t *testing.T) {
 		plainCopy(t, db.Pool, ref, path)
 		want := stateOf(t, db.Pool, pgx.Identifier{ref})
 		require.EqualValues(t, v.opts.Rows, want.Count)
-		for _, typed := range []bool{false, true} {
+		for _, binary := range []bool{false, true} {
 			for _, workers := range []int{1, 2, 7, 64} {
-				table := fmt.Sprintf("%s_w%d_%v", ref, workers, typed)
+				table := fmt.Sprintf("%s_w%d_%v", ref, workers, binary)
 				mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
 				args := []string{"csv", "--to", db.DSN, "--table", table, "--workers", strconv.Itoa(workers),
-					"--batch-rows", "997", "--report", "json", "-q", path}
-				if typed {
-					args = append(args, "--typed")
-				}
+					"--batch-rows", "997", "--report", "json", "-q", "--binary=" + strconv.FormatBool(binary), path}
 				r := runCLI(t, args...)
 				require.Zero(t, r.code, r.stderr)
-				require.EqualValues(t, v.opts.Rows, reportOf(t, r)["rows_written"])
-				require.Equal(t, want, stateOf(t, db.Pool, pgx.Identifier{table}), "%s, %d workers, typed %v", v.name, workers, typed)
+				rep := reportOf(t, r)
+				require.EqualValues(t, v.opts.Rows, rep["rows_written"])
+				// Every batch of these files converts exactly: the binary path must
+				// really be taken (it once silently was not), and never without --binary.
+				wantBinary := 0.0
+				if binary {
+					wantBinary = rep["batches"].(float64)
+				}
+				require.Equal(t, wantBinary, rep["binary_batches"], "%s, %d workers, binary %v", v.name, workers, binary)
+				require.Equal(t, want, stateOf(t, db.Pool, pgx.Identifier{table}), "%s, %d workers, binary %v", v.name, workers, binary)
 			}
 		}
 	}
@@ -105,26 +110,32 @@ func TestCSVRejectsExactlyTheBadRows(t *testing.T) {
 		line += int64(bytes.Count(row, []byte("\n")))
 	}
 	path := writeFile(t, "bad.csv", file.Bytes())
-	for _, typed := range []bool{false, true} {
-		t.Run(fmt.Sprintf("typed=%v", typed), func(t *testing.T) {
-			checkBadRows(t, db, path, typed, n-nbad, wantLines)
+	for _, binary := range []bool{false, true} {
+		t.Run(fmt.Sprintf("binary=%v", binary), func(t *testing.T) {
+			checkBadRows(t, db, path, binary, n-nbad, wantLines)
 		})
 	}
 }
 
 // checkBadRows loads path and checks the loaded count and the reject records.
-func checkBadRows(t *testing.T, db *pgtest.DB, path string, typed bool, good int, wantLines map[int64]string) {
-	table := fmt.Sprintf("th_%v", typed)
+func checkBadRows(t *testing.T, db *pgtest.DB, path string, binary bool, good int, wantLines map[int64]string) {
+	table := fmt.Sprintf("th_%v", binary)
 	rejects := path + table + ".rejects.jsonl"
 	mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
 	args := []string{"csv", "--to", db.DSN, "--table", table, "--workers", "3", "--batch-rows", "500",
-		"--max-rejects", "100", "--rejects", rejects, "-q", path}
-	if typed {
-		args = append(args, "--typed")
-	}
+		"--max-rejects", "100", "--rejects", rejects, "--report", "json", "-q", "--binary=" + strconv.FormatBool(binary), path}
 	r := runCLI(t, args...)
 	require.Equal(t, 3, r.code, r.stderr)
 	require.EqualValues(t, good, stateOf(t, db.Pool, pgx.Identifier{table}).Count)
+	// Batches without a bad row go as binary COPY; those with one go as CSV, or are
+	// isolated on the CSV path after the server refused their binary stream.
+	rep := reportOf(t, r)
+	if binary {
+		require.Greater(t, rep["binary_batches"], 0.0)
+		require.Less(t, rep["binary_batches"], rep["batches"])
+	} else {
+		require.Zero(t, rep["binary_batches"])
+	}
 
 	data, err := os.ReadFile(rejects)
 	require.NoError(t, err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,12 +58,13 @@ type CopyConfig[T any] struct {
 	// binary)) instead of CSV: batches are framed with the binary header and trailer and
 	// sent with FORMAT binary, and the server's line N is the Nth tuple.
 	RawBinary bool
-	// Binary, on the raw path, optionally converts a row into a binary COPY tuple
-	// appended to dst (see package copybin). When every row of a batch converts, the
-	// batch is sent as binary COPY, which the server ingests with less work; a batch
-	// with a row that does not convert exactly is sent as raw CSV instead. Rows the
-	// server refuses are always isolated on the raw path.
-	Binary func(row T, dst []byte) ([]byte, error)
+	// Binary, on the raw path, optionally converts a batch's rows into binary COPY
+	// tuples appended to dst (see package copybin). When every row converts, the batch
+	// is sent as binary COPY, which the server ingests with less work; when Binary
+	// returns an error (a row that does not convert exactly), the batch is sent as raw
+	// CSV instead. Rows the server refuses are always isolated on the raw path. Binary
+	// is called from several workers at once, a batch at a time.
+	Binary func(rows []T, dst []byte) ([]byte, error)
 	// BinaryHeader and BinaryTrailer frame a binary COPY stream (copybin's Header
 	// and Trailer). Required with Binary.
 	BinaryHeader, BinaryTrailer []byte
@@ -135,7 +138,31 @@ type CopySink[T any] struct {
 	stage  string // keyed modes: creates the staging table in the batch's transaction
 	upsert string // keyed modes: moves the staging table into the target
 	binSQL string // the raw path's binary COPY statement, used with Binary
+	bufs   bufferPool
+
+	binaryBatches atomic.Int64 // batches committed as binary COPY
 }
+
+// BinaryBatches returns how many batches were committed as binary COPY (see
+// CopyConfig.Binary); the others went as raw CSV.
+func (s *CopySink[T]) BinaryBatches() int64 { return s.binaryBatches.Load() }
+
+// buffer is a reusable encoding buffer.
+type buffer struct{ b []byte }
+
+// bufferPool recycles the buffers batches are encoded into: a batch's binary stream is
+// as large as the batch, and allocating one per batch costs page faults, clearing and
+// GC work that show in the client's profile.
+type bufferPool struct{ p sync.Pool }
+
+func (p *bufferPool) get() *buffer {
+	if b, ok := p.p.Get().(*buffer); ok {
+		return b
+	}
+	return new(buffer)
+}
+
+func (p *bufferPool) put(b *buffer) { p.p.Put(b) }
 
 var _ pipeline.Sink[int] = (*CopySink[int])(nil)
 
@@ -201,18 +228,20 @@ func csvOptions(f CSVFormat) string {
 		literal(string(f.Delimiter)), literal(string(f.Quote)), literal(string(f.Escape)), literal(f.Null))
 }
 
-// binary encodes the whole batch as a binary COPY stream, or returns nil when a row does
-// not convert exactly.
-func (s *CopySink[T]) binary(b *pipeline.Batch[T]) []byte {
-	buf := make([]byte, 0, len(b.Raw)+len(b.Raw)/4+64)
-	buf = append(buf, s.cfg.BinaryHeader...)
-	for _, row := range b.Rows {
-		var err error
-		if buf, err = s.cfg.Binary(row, buf); err != nil {
-			return nil
-		}
+// binary encodes the whole batch as a binary COPY stream into into's buffer, or returns
+// nil when a row does not convert exactly.
+func (s *CopySink[T]) binary(b *pipeline.Batch[T], into *buffer) []byte {
+	buf := into.b[:0]
+	if need := len(b.Raw) + len(b.Raw)/4 + 64; cap(buf) < need {
+		buf = make([]byte, 0, need)
 	}
-	return append(buf, s.cfg.BinaryTrailer...)
+	buf, err := s.cfg.Binary(b.Rows, append(buf, s.cfg.BinaryHeader...))
+	if err != nil {
+		into.b = buf
+		return nil
+	}
+	into.b = append(buf, s.cfg.BinaryTrailer...)
+	return into.b
 }
 
 // literal quotes s as a standard-conforming SQL string literal.

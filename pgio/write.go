@@ -209,7 +209,9 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	}
 	var bin []byte
 	if s.cfg.Binary != nil {
-		bin = s.binary(b) // before Acquire: no connection sits idle while rows encode
+		buf := s.bufs.get()
+		defer s.bufs.put(buf)
+		bin = s.binary(b, buf) // before Acquire: no connection sits idle while rows encode
 	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -223,6 +225,7 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		}
 		return s.copy(ctx, tx.Conn(), b, nil)
 	})
+	sentBinary := bin != nil && err == nil
 	if _, rowErr := s.classify(err, b, nil); err != nil && rowErr {
 		// Some rows were refused: start over on the raw path, isolating them with
 		// savepoints. A binary attempt's line numbers count tuples, not CSV lines, so
@@ -243,6 +246,9 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	}
 	if err != nil {
 		return pipeline.WriteStats{}, s.client.scrub(err)
+	}
+	if sentBinary {
+		s.binaryBatches.Add(1)
 	}
 	return pipeline.WriteStats{Written: written}, nil
 }

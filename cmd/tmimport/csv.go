@@ -26,7 +26,8 @@ type csvFlags struct {
 	columns, types                 string
 	sample                         int
 	geometry                       listFlag
-	typed                          bool
+	binary                         bool
+	binarySet                      bool // --binary was given explicitly
 }
 
 // listFlag collects a repeatable flag's values.
@@ -48,12 +49,13 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.columns, "columns", "", "comma-separated column names of the input's fields (instead of the header)")
 	fs.StringVar(&f.types, "types", "", "with --create: explicit column types, col=type,... (others are inferred)")
 	fs.IntVar(&f.sample, "sample", 1000, "with --create: rows sampled to infer column types")
-	fs.BoolVar(&f.typed, "typed", false, "convert fields to PostgreSQL's binary COPY format in the client (exactly, or the batch goes as CSV)")
+	fs.BoolVar(&f.binary, "binary", true, "convert fields to PostgreSQL's binary COPY format in the client when the columns' types allow (exactly, or the batch goes as CSV); --binary=false sends the input's CSV bytes unchanged")
 	fs.Var(&f.geometry, "geometry", "convert column `col:format[:srid]` (format wkt, wkb-hex, ewkb-hex or geojson; srid default 4326) into a PostGIS geometry; repeatable")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
+	fs.Visit(func(fl *flag.Flag) { f.binarySet = f.binarySet || fl.Name == "binary" })
 	if len(pos) != 1 {
 		return usagef("csv needs exactly one input FILE (or - for stdin), got %d", len(pos))
 	}
@@ -82,7 +84,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--mode: %v", err)
 	}
 	keyed := mode != pgio.Append
-	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed || len(geoms) > 0 || f.typed})
+	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed || len(geoms) > 0})
 	if err != nil {
 		return err
 	}
@@ -120,14 +122,14 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			f.workers = 1
 		}
 	}
+	if f.binary && len(geoms) == 0 {
+		if err := binaryPath(ctx, client, table, src, &cfg, f.binarySet, stderr); err != nil {
+			return err
+		}
+	}
 	sink, staging, err := buildSink(ctx, client, table, fileInput(pos[0]), &f.common, replace, &cfg, stderr)
 	if err != nil {
 		return err
-	}
-	if f.typed && len(geoms) == 0 {
-		if err := typedPath(ctx, client, table, &cfg, stderr); err != nil {
-			return err
-		}
 	}
 	var stages []pipeline.Stage[csvsrc.Record]
 	if len(geoms) > 0 {
@@ -302,9 +304,10 @@ func bindGeometry(cols []csvgeom.Column, header []string) error {
 	return nil
 }
 
-// typedPath sets up client-side conversion to binary COPY for the target's column types;
-// when a type is not supported, the import stays on the CSV path.
-func typedPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, cfg *pgio.CopyConfig[csvsrc.Record], stderr io.Writer) error {
+// binaryPath sets up client-side conversion to binary COPY for the target's column
+// types; when a type is not supported, the import stays on the CSV path (and says so
+// when --binary was asked for explicitly).
+func binaryPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, src *csvsrc.Source, cfg *pgio.CopyConfig[csvsrc.Record], explicit bool, stderr io.Writer) error {
 	all, err := c.TableColumns(ctx, table)
 	if err != nil {
 		return err
@@ -319,10 +322,31 @@ func typedPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, cfg *p
 	}
 	enc, err := copybin.NewEncoder(types)
 	if err != nil {
-		fmt.Fprintf(stderr, "tmimport csv: --typed: %v; using the CSV path\n", err)
+		if explicit {
+			fmt.Fprintf(stderr, "tmimport csv: --binary: %v; using the CSV path\n", err)
+		}
 		return nil
 	}
-	cfg.Binary = func(r csvsrc.Record, dst []byte) ([]byte, error) { return enc.AppendRow(dst, r.Fields) }
+	cfg.Binary = func(rows []csvsrc.Record, dst []byte) ([]byte, error) {
+		var sp *csvsrc.Splitter // rows carry no fields unless a stage or the key needed them
+		for _, r := range rows {
+			fields := r.Fields
+			if fields == nil {
+				if sp == nil {
+					sp = src.Splitter()
+				}
+				var err error
+				if fields, err = sp.Fields(r.Raw); err != nil {
+					return dst, err
+				}
+			}
+			var err error
+			if dst, err = enc.AppendRow(dst, fields); err != nil {
+				return dst, err
+			}
+		}
+		return dst, nil
+	}
 	cfg.BinaryHeader, cfg.BinaryTrailer = enc.Header(), copybin.Trailer()
 	return nil
 }

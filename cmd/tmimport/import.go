@@ -103,6 +103,9 @@ func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
 	} else {
 		rep := newReport(j.command, j.table.Sanitize(), f.mode, sum, runErr)
 		rep.ImportID = f.importID
+		if bs, ok := j.sink.(interface{ BinaryBatches() int64 }); ok {
+			rep.BinaryBatches = bs.BinaryBatches()
+		}
 		printReport(f, j.stdout, j.stderr, rep, rep.text)
 	}
 	switch {

@@ -10,19 +10,22 @@ import (
 
 // report is the end-of-run summary (DESIGN.md §5).
 type report struct {
-	Command      string  `json:"command"`
-	Table        string  `json:"table"`
-	Mode         string  `json:"mode"`
-	RowsRead     int64   `json:"rows_read"`
-	RowsWritten  int64   `json:"rows_written"`
-	RowsRejected int64   `json:"rows_rejected"`
-	RowsSkipped  int64   `json:"rows_skipped"`
-	Batches      int64   `json:"batches"`
-	Workers      int     `json:"workers"`
-	DurationS    float64 `json:"duration_s"`
-	RowsPerS     float64 `json:"rows_per_s"`
-	ImportID     string  `json:"import_id"`
-	Error        string  `json:"error,omitempty"`
+	Command      string `json:"command"`
+	Table        string `json:"table"`
+	Mode         string `json:"mode"`
+	RowsRead     int64  `json:"rows_read"`
+	RowsWritten  int64  `json:"rows_written"`
+	RowsRejected int64  `json:"rows_rejected"`
+	RowsSkipped  int64  `json:"rows_skipped"`
+	Batches      int64  `json:"batches"`
+	// BinaryBatches counts the batches sent as binary COPY (csv --binary); the rest
+	// went as CSV.
+	BinaryBatches int64   `json:"binary_batches"`
+	Workers       int     `json:"workers"`
+	DurationS     float64 `json:"duration_s"`
+	RowsPerS      float64 `json:"rows_per_s"`
+	ImportID      string  `json:"import_id"`
+	Error         string  `json:"error,omitempty"`
 }
 
 // newReport fills a report from a pipeline summary and its error.

@@ -16,7 +16,7 @@ const batchRows = 50_000
 // to one with a primary key on id.
 func w1() *workload {
 	all := w1Tools()
-	headline := []string{"tmimport-w2", "tmimport-typed-w2"}
+	headline := []string{"tmimport-w2", "tmimport-csvwire-w2"}
 	return &workload{
 		key:   "w1",
 		title: "W1: CSV append",
@@ -35,7 +35,7 @@ func w1() *workload {
 		}, {
 			key: "pk", title: "Primary key on id", table: "th", ddl: withPrimaryKey(gen.TaskHistoryDDL),
 			reference: "server-copy",
-			tools:     pick(all, "server-copy", "psql-copy", "tmimport-w2", "tmimport-typed-w2", "tspc-w2"),
+			tools:     pick(all, "server-copy", "psql-copy", "tmimport-w2", "tmimport-csvwire-w2", "tspc-w2"),
 			targets: []target{
 				{label: "tmimport vs one server-side COPY (primary key)", num: headline, den: "server-copy", min: 1.55},
 			},
@@ -60,7 +60,7 @@ func w1Tools() []tool {
 				return [][]string{b.srv.psqlArgs(fmt.Sprintf(`\copy %s from '%s' with (format csv, header)`, v.table, d.files["csv"]))}
 			}},
 		tmimportCSV("tmimport-w2", "tmimport csv", 2),
-		tmimportCSV("tmimport-typed-w2", "tmimport csv --typed", 2, "--typed"),
+		tmimportCSV("tmimport-csvwire-w2", "tmimport csv --binary=false", 2, "--binary=false"),
 		tmimportCSV("tmimport-w1", "tmimport csv", 1),
 		tmimportCSV("tmimport-w4", "tmimport csv", 4),
 		parallelCopy("tspc-w2", 2),
@@ -74,7 +74,7 @@ func serverCopySQL(table, path string) string {
 }
 
 // tmimportCSV is `tmimport csv` with workers workers and extra arguments such as
-// "--typed" or "--mode=upsert". The CLI must list each extra flag in `tmimport csv -h`
+// "--binary=false" or "--mode=upsert". The CLI must list each extra flag in `tmimport csv -h`
 // and accept its value, else the tool shows as n/a.
 func tmimportCSV(key, name string, workers int, extra ...string) tool {
 	return tool{key: key, name: name, kind: ours, sub: "csv", extra: extra,

@@ -54,9 +54,9 @@ insert into %s select * from u%s on conflict (id) %s; commit;`, v.table, d.files
 				sqlBaseline("sql-upsert", "SQL: temp table + INSERT … ON CONFLICT DO UPDATE", "file order, 1 transaction", upsertSQL, false),
 				sqlBaseline("sql-upsert-sorted", "SQL: the same, ORDER BY id (strongest baseline)", "sorted by key, 1 transaction", upsertSQL, true),
 				keyed("tmimport-upsert", "tmimport csv --mode upsert", "--mode", "upsert", "--key", "id"),
-				keyed("tmimport-upsert-typed", "tmimport csv --mode upsert --typed", "--mode", "upsert", "--key", "id", "--typed"),
+				keyed("tmimport-upsert-csvwire", "tmimport csv --mode upsert --binary=false", "--mode", "upsert", "--key", "id", "--binary=false"),
 			},
-			targets: []target{{label: "tmimport upsert vs the strongest SQL baseline", num: []string{"tmimport-upsert", "tmimport-upsert-typed"}, den: "sql-upsert-sorted", min: 1.3}},
+			targets: []target{{label: "tmimport upsert vs the strongest SQL baseline", num: []string{"tmimport-upsert", "tmimport-upsert-csvwire"}, den: "sql-upsert-sorted", min: 1.3}},
 		}, {
 			key: "ignore", title: "Ignore (do nothing on conflict)", table: "th", ddl: withPrimaryKey(gen.TaskHistoryDDL),
 			setup: preload, reference: "sql-ignore",
@@ -64,9 +64,9 @@ insert into %s select * from u%s on conflict (id) %s; commit;`, v.table, d.files
 			tools: []tool{
 				sqlBaseline("sql-ignore", "SQL: temp table + INSERT … ON CONFLICT DO NOTHING", "file order, 1 transaction", "do nothing", false),
 				keyed("tmimport-ignore", "tmimport csv --mode ignore", "--mode", "ignore", "--key", "id"),
-				keyed("tmimport-ignore-typed", "tmimport csv --mode ignore --typed", "--mode", "ignore", "--key", "id", "--typed"),
+				keyed("tmimport-ignore-csvwire", "tmimport csv --mode ignore --binary=false", "--mode", "ignore", "--key", "id", "--binary=false"),
 			},
-			targets: []target{{label: "tmimport ignore vs the DO NOTHING baseline", num: []string{"tmimport-ignore", "tmimport-ignore-typed"}, den: "sql-ignore", min: 2.0}},
+			targets: []target{{label: "tmimport ignore vs the DO NOTHING baseline", num: []string{"tmimport-ignore", "tmimport-ignore-csvwire"}, den: "sql-ignore", min: 2.0}},
 		}},
 	}
 }
