@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -58,7 +59,7 @@ func readAll(tb testing.TB, s *csvsrc.Source, n int, lim pipeline.Limits) (resul
 			return res, err
 		}
 		res.chunks = append(res.chunks, c.Info())
-		err := readChunk(tb, c, &b, lim, &res)
+		err := readChunk(tb, c, &b, lim, &res, s.Splitter())
 		if cerr := c.Close(); err == nil {
 			err = cerr
 		}
@@ -69,7 +70,8 @@ func readAll(tb testing.TB, s *csvsrc.Source, n int, lim pipeline.Limits) (resul
 	return res, nil
 }
 
-func readChunk(tb testing.TB, c pipeline.Chunk[csvsrc.Record], b *pipeline.Batch[csvsrc.Record], lim pipeline.Limits, res *result) error {
+// With fields parsed, the splitter must find the same fields in each record's Raw.
+func readChunk(tb testing.TB, c pipeline.Chunk[csvsrc.Record], b *pipeline.Batch[csvsrc.Record], lim pipeline.Limits, res *result, sp *csvsrc.Splitter) error {
 	tb.Helper()
 	for {
 		b.Reset()
@@ -88,6 +90,12 @@ func readChunk(tb testing.TB, c pipeline.Chunk[csvsrc.Record], b *pipeline.Batch
 		res.read += b.Read
 		for i, r := range b.Rows {
 			res.rows = append(res.rows, row{raw: string(r.Raw), fields: strs(r.Fields), pos: b.Pos[i]})
+			if r.Fields != nil {
+				got, err := sp.Fields(r.Raw)
+				if err != nil || !slices.EqualFunc(strs(got), strs(r.Fields), func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }) {
+					tb.Fatalf("Splitter.Fields(%q) = %q, %v; the batch has %q", r.Raw, got, err, r.Fields)
+				}
+			}
 		}
 		for _, rj := range b.Rejects {
 			rj.Raw = bytes.Clone(rj.Raw)
