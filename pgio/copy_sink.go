@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,12 +57,13 @@ type CopyConfig[T any] struct {
 	// binary)) instead of CSV: batches are framed with the binary header and trailer and
 	// sent with FORMAT binary, and the server's line N is the Nth tuple.
 	RawBinary bool
-	// Binary, on the raw path, optionally converts a batch's rows into binary COPY
-	// tuples appended to dst (see package copybin). When every row converts, the batch
-	// is sent as binary COPY, which the server ingests with less work; when Binary
-	// returns an error (a row that does not convert exactly), the batch is sent as raw
-	// CSV instead. Rows the server refuses are always isolated on the raw path. Binary
-	// is called from several workers at once, a batch at a time.
+	// Binary, on the raw path, optionally converts rows into binary COPY tuples
+	// appended to dst (see package copybin). The batch is then sent as binary COPY,
+	// which the server ingests with less work, encoded a few hundred rows at a time
+	// while the connection sends it (no batch-sized buffer). When Binary returns an
+	// error (a row that does not convert exactly), that COPY is aborted and the batch
+	// is sent as raw CSV instead. Rows the server refuses are always isolated on the
+	// raw path. Binary is called from several workers at once.
 	Binary func(rows []T, dst []byte) ([]byte, error)
 	// BinaryHeader and BinaryTrailer frame a binary COPY stream (copybin's Header
 	// and Trailer). Required with Binary.
@@ -138,7 +138,6 @@ type CopySink[T any] struct {
 	stage  string // keyed modes: creates the staging table in the batch's transaction
 	upsert string // keyed modes: moves the staging table into the target
 	binSQL string // the raw path's binary COPY statement, used with Binary
-	bufs   bufferPool
 
 	binaryBatches atomic.Int64 // batches committed as binary COPY
 }
@@ -146,23 +145,6 @@ type CopySink[T any] struct {
 // BinaryBatches returns how many batches were committed as binary COPY (see
 // CopyConfig.Binary); the others went as raw CSV.
 func (s *CopySink[T]) BinaryBatches() int64 { return s.binaryBatches.Load() }
-
-// buffer is a reusable encoding buffer.
-type buffer struct{ b []byte }
-
-// bufferPool recycles the buffers batches are encoded into: a batch's binary stream is
-// as large as the batch, and allocating one per batch costs page faults, clearing and
-// GC work that show in the client's profile.
-type bufferPool struct{ p sync.Pool }
-
-func (p *bufferPool) get() *buffer {
-	if b, ok := p.p.Get().(*buffer); ok {
-		return b
-	}
-	return new(buffer)
-}
-
-func (p *bufferPool) put(b *buffer) { p.p.Put(b) }
 
 var _ pipeline.Sink[int] = (*CopySink[int])(nil)
 
@@ -228,20 +210,54 @@ func csvOptions(f CSVFormat) string {
 		literal(string(f.Delimiter)), literal(string(f.Quote)), literal(string(f.Escape)), literal(f.Null))
 }
 
-// binary encodes the whole batch as a binary COPY stream into into's buffer, or returns
-// nil when a row does not convert exactly.
-func (s *CopySink[T]) binary(b *pipeline.Batch[T], into *buffer) []byte {
-	buf := into.b[:0]
-	if need := len(b.Raw) + len(b.Raw)/4 + 64; cap(buf) < need {
-		buf = make([]byte, 0, need)
+// binaryRows is how many rows a binaryReader encodes at a time.
+const binaryRows = 256
+
+// binaryReader streams a batch's rows as a binary COPY stream, encoding them a few at a
+// time as the connection sends them: the client encodes while the server already
+// stores, and no batch-sized buffer is held. When a row does not convert, Read fails
+// (pgx then aborts the COPY with CopyFail) and failed records why.
+type binaryReader[T any] struct {
+	sink   *CopySink[T]
+	rows   []T
+	next   int // the next row to encode
+	buf    []byte
+	off    int // read position in buf
+	done   bool
+	failed error
+}
+
+func (s *CopySink[T]) newBinaryReader(rows []T) *binaryReader[T] {
+	buf := make([]byte, 0, 64<<10)
+	return &binaryReader[T]{sink: s, rows: rows, buf: append(buf, s.cfg.BinaryHeader...)}
+}
+
+// Read implements io.Reader.
+func (r *binaryReader[T]) Read(p []byte) (int, error) {
+	for r.off == len(r.buf) {
+		switch {
+		case r.failed != nil:
+			return 0, r.failed
+		case r.done:
+			return 0, io.EOF
+		}
+		r.buf, r.off = r.buf[:0], 0
+		if r.next == len(r.rows) {
+			r.buf, r.done = append(r.buf, r.sink.cfg.BinaryTrailer...), true
+			continue
+		}
+		n := min(len(r.rows)-r.next, binaryRows)
+		buf, err := r.sink.cfg.Binary(r.rows[r.next:r.next+n], r.buf)
+		if err != nil {
+			r.failed = fmt.Errorf("pgio: batch not sent as binary: %w", err)
+			r.buf = r.buf[:0]
+			continue
+		}
+		r.buf, r.next = buf, r.next+n
 	}
-	buf, err := s.cfg.Binary(b.Rows, append(buf, s.cfg.BinaryHeader...))
-	if err != nil {
-		into.b = buf
-		return nil
-	}
-	into.b = append(buf, s.cfg.BinaryTrailer...)
-	return into.b
+	k := copy(p, r.buf[r.off:])
+	r.off += k
+	return k, nil
 }
 
 // literal quotes s as a standard-conforming SQL string literal.

@@ -1,7 +1,6 @@
 package pgio
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -207,24 +206,29 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	if err != nil {
 		return pipeline.WriteStats{}, err
 	}
-	var bin []byte
-	if s.cfg.Binary != nil {
-		buf := s.bufs.get()
-		defer s.bufs.put(buf)
-		bin = s.binary(b, buf) // before Acquire: no connection sits idle while rows encode
-	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return pipeline.WriteStats{}, s.client.scrub(err)
 	}
 	defer conn.Release()
+	var bin *binaryReader[T]
+	if s.cfg.Binary != nil {
+		bin = s.newBinaryReader(b.Rows)
+	}
 	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 		if bin != nil {
-			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(bin), s.binSQL)
+			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bin, s.binSQL)
 			return tag.RowsAffected(), err
 		}
 		return s.copy(ctx, tx.Conn(), b, nil)
 	})
+	if bin != nil && bin.failed != nil {
+		// A row does not convert exactly: the whole batch goes as CSV instead.
+		bin = nil
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
+			return s.copy(ctx, tx.Conn(), b, nil)
+		})
+	}
 	sentBinary := bin != nil && err == nil
 	if _, rowErr := s.classify(err, b, nil); err != nil && rowErr {
 		// Some rows were refused: start over on the raw path, isolating them with
