@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -197,4 +198,48 @@ func TestConcurrentCreateBootstrapsOnce(t *testing.T) {
 	var pk string
 	require.NoError(t, db.Pool.QueryRow(context.Background(), "select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'fresh.boot'::regclass and contype = 'p'").Scan(&pk))
 	require.Equal(t, "PRIMARY KEY (id)", pk)
+}
+
+// TestKeyedModesKeepInputOrderWithRaggedRowsAndRejects checks the input order of the
+// staged rows where it is hardest to keep: rows of very different sizes (pages left
+// partly empty, which a free space map would offer to later rows), many occurrences of
+// few keys in one batch, and bad rows that make the batch be reloaded row range by row
+// range under savepoints. Upsert must keep each key's last good row, ignore its first.
+func TestKeyedModesKeepInputOrderWithRaggedRowsAndRejects(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	rnd := rand.New(rand.NewPCG(7, 7))
+	var b bytes.Buffer
+	b.WriteString("id,val,n\n")
+	last, first := map[int64]string{}, map[int64]string{}
+	bad := 0
+	for i := range 6000 {
+		k := rnd.Int64N(40)
+		if i%997 == 500 { // a bad n: rejected, and its batch reloaded under savepoints
+			fmt.Fprintf(&b, "%d,bad,x%d\n", k, i)
+			bad++
+			continue
+		}
+		v := fmt.Sprintf("%d:%s", i, strings.Repeat("x", []int{1, 30, 700, 1900}[rnd.IntN(4)]))
+		fmt.Fprintf(&b, "%d,%s,%d\n", k, v, i)
+		last[k] = v
+		if _, ok := first[k]; !ok {
+			first[k] = v
+		}
+	}
+	path := writeFile(t, "ragged.csv", b.Bytes())
+	for _, mode := range []string{"upsert", "ignore"} {
+		table := "ragged_" + mode
+		mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text, n int)")
+		r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", "2",
+			"--batch-rows", "3000", "--max-rejects", "100", "-q", "--report", "json", path)
+		require.Equal(t, 3, r.code, r.stderr)
+		rep := reportOf(t, r)
+		require.EqualValues(t, bad, rep["rows_rejected"])
+		want := last
+		if mode == "ignore" {
+			want = first
+		}
+		require.Equal(t, want, tableMap(t, db.Pool, table), mode)
+	}
 }

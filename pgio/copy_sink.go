@@ -179,8 +179,7 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 	if cfg.Mode != Append {
 		s.rel = stageName
 		s.cfg.Table = pgx.Identifier{stageName}
-		s.stage = fmt.Sprintf("create temp table %s (like %s including constraints) on commit drop; alter table %s add column %s bigint generated always as identity",
-			stageName, cfg.Table.Sanitize(), stageName, ordColumn)
+		s.stage = fmt.Sprintf("create temp table %s (like %s including constraints) on commit drop", stageName, cfg.Table.Sanitize())
 		s.upsert = upsertSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode)
 	}
 	if cfg.Raw != nil {

@@ -22,8 +22,13 @@ const RetriesDefault = 5
 // table dropped at commit, so every batch and every connection has its own.
 const stageName = "tmimport_stage"
 
-// ordColumn numbers the staged rows in input order.
-const ordColumn = "tmimport_ord"
+// ordColumn orders the staged rows in input order. The staging table is created in the
+// batch's own transaction, and PostgreSQL's COPY into a table created in the current
+// transaction skips the free space map (TABLE_INSERT_SKIP_FSM in CopyFrom): it only
+// ever appends, so the physical order of the rows is the order they were sent in. This
+// saves an identity column (a sequence created per batch and a nextval per row), which
+// cost about 10% of an ignore load's time.
+const ordColumn = "ctid"
 
 // Mode is how a [CopySink] treats rows whose key already exists.
 type Mode int
