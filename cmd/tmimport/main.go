@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 )
@@ -19,7 +20,16 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
+// gcPercent is the CLI's GOGC unless the environment sets one. The heap of an import is
+// mostly buffers reused from batch to batch (a few tens of MB), and the garbage per row
+// is small, so collecting at 1.5× the live heap instead of 2× costs little CPU (a few
+// more cycles of a few milliseconds) and keeps the peak RSS lower and flat in input size.
+const gcPercent = 50
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfile := startProfile(os.Getenv("TMIMPORT_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
