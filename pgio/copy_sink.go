@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -140,6 +141,7 @@ type CopySink[T any] struct {
 	binSQL string // the raw path's binary COPY statement, used with Binary
 
 	binaryBatches atomic.Int64 // batches committed as binary COPY
+	bufs          chan []byte  // idle binaryReader buffers, so batches make no garbage
 }
 
 // BinaryBatches returns how many batches were committed as binary COPY (see
@@ -175,7 +177,7 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 		cfg.RetryBase = 200 * time.Millisecond
 	}
 	cfg.CSV = cfg.CSV.withDefaults()
-	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1]}
+	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1], bufs: make(chan []byte, 4)}
 	if cfg.Mode != Append {
 		s.rel = stageName
 		s.cfg.Table = pgx.Identifier{stageName}
@@ -216,7 +218,13 @@ const binaryRows = 256
 // time as the connection sends them: the client encodes while the server already
 // stores, and no batch-sized buffer is held. When a row does not convert, Read fails
 // (pgx then aborts the COPY with CopyFail) and failed records why.
+//
+// pgx may still call Read once after CopyFrom returned on a server error (its sending
+// goroutine checks for the abort between reads), so Read and release are serialized:
+// once released, the reader touches neither its buffer nor the batch's rows.
 type binaryReader[T any] struct {
+	mu     sync.Mutex
+	closed bool
 	sink   *CopySink[T]
 	rows   []T
 	next   int // the next row to encode
@@ -227,12 +235,41 @@ type binaryReader[T any] struct {
 }
 
 func (s *CopySink[T]) newBinaryReader(rows []T) *binaryReader[T] {
-	buf := make([]byte, 0, 64<<10)
-	return &binaryReader[T]{sink: s, rows: rows, buf: append(buf, s.cfg.BinaryHeader...)}
+	var buf []byte
+	select {
+	case buf = <-s.bufs:
+	default:
+		buf = make([]byte, 0, 64<<10)
+	}
+	return &binaryReader[T]{sink: s, rows: rows, buf: append(buf[:0], s.cfg.BinaryHeader...)}
+}
+
+// convertFailed reports whether a row did not convert, which aborted the COPY.
+func (r *binaryReader[T]) convertFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed != nil
+}
+
+// release ends the reader and hands its buffer back to the sink.
+func (r *binaryReader[T]) release() {
+	r.mu.Lock()
+	buf := r.buf
+	r.buf, r.rows, r.closed = nil, nil, true
+	r.mu.Unlock()
+	select {
+	case r.sink.bufs <- buf:
+	default: // enough idle buffers
+	}
 }
 
 // Read implements io.Reader.
 func (r *binaryReader[T]) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return 0, io.EOF
+	}
 	for r.off == len(r.buf) {
 		switch {
 		case r.failed != nil:

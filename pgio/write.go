@@ -219,6 +219,7 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	var bin *binaryReader[T]
 	if s.cfg.Binary != nil {
 		bin = s.newBinaryReader(b.Rows)
+		defer bin.release() // after the COPY: pgx has stopped reading by then
 	}
 	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 		if bin != nil {
@@ -227,7 +228,7 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		}
 		return s.copy(ctx, tx.Conn(), b, nil)
 	})
-	if bin != nil && bin.failed != nil {
+	if bin != nil && bin.convertFailed() {
 		// A row does not convert exactly: the whole batch goes as CSV instead.
 		bin = nil
 		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {

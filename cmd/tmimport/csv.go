@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -327,13 +328,22 @@ func binaryPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, src *
 		}
 		return nil
 	}
+	// Rows carry no fields unless a stage or the key needed them: split them here, with
+	// splitters reused across calls (Binary runs a few hundred rows at a time, from
+	// several workers at once).
+	splitters := sync.Pool{New: func() any { return src.Splitter() }}
 	cfg.Binary = func(rows []csvsrc.Record, dst []byte) ([]byte, error) {
-		var sp *csvsrc.Splitter // rows carry no fields unless a stage or the key needed them
+		var sp *csvsrc.Splitter
+		defer func() {
+			if sp != nil {
+				splitters.Put(sp)
+			}
+		}()
 		for _, r := range rows {
 			fields := r.Fields
 			if fields == nil {
 				if sp == nil {
-					sp = src.Splitter()
+					sp = splitters.Get().(*csvsrc.Splitter)
 				}
 				var err error
 				if fields, err = sp.Fields(r.Raw); err != nil {
