@@ -219,7 +219,7 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	var bin *binaryReader[T]
 	if s.cfg.Binary != nil {
 		bin = s.newBinaryReader(b.Rows)
-		defer bin.release() // after the COPY: pgx has stopped reading by then
+		defer bin.release() // waits out a last Read pgx may still be making
 	}
 	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
 		if bin != nil {
