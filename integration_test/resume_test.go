@@ -88,8 +88,10 @@ func TestSIGKILLThenResumeLoadsEveryRowExactlyOnce(t *testing.T) {
 	for seed := range 20 {
 		table := fmt.Sprintf("th_%d", seed)
 		mustExec(t, db.Pool, "create table "+table+" "+gen.TaskHistoryDDL)
-		args := []string{"csv", "--to", db.DSN, "--table", table, "--workers", "2", "--batch-rows", "1000", "--import-id", "kill-" + table, "--progress", "none"}
-		killAt := int64(1 + seed) // reported batches before the kill (of 150)
+		// Small batches: with 1,000-row ones the whole import took a few tenths of a
+		// second, and on a loaded machine it could end before the kill landed.
+		args := []string{"csv", "--to", db.DSN, "--table", table, "--workers", "2", "--batch-rows", "200", "--import-id", "kill-" + table, "--progress", "none"}
+		killAt := int64(1 + seed) // reported batches before the kill (of 750)
 		var seen atomic.Int64
 		_, done := startCLI(t, func(cmd *exec.Cmd, line string) {
 			if strings.Contains(line, "committed chunk") && seen.Add(1) == killAt {
