@@ -221,19 +221,19 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		bin = s.newBinaryReader(b.Rows)
 		defer bin.release() // waits out a last Read pgx may still be making
 	}
-	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
-		if bin != nil {
+	raw := func(tx pgx.Tx) (int64, error) { return s.copy(ctx, tx.Conn(), b, nil) }
+	load := raw
+	if bin != nil {
+		load = func(tx pgx.Tx) (int64, error) {
 			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bin, s.binSQL)
 			return tag.RowsAffected(), err
 		}
-		return s.copy(ctx, tx.Conn(), b, nil)
-	})
+	}
+	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, load)
 	if bin != nil && bin.convertFailed() {
 		// A row does not convert exactly: the whole batch goes as CSV instead.
 		bin = nil
-		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
-			return s.copy(ctx, tx.Conn(), b, nil)
-		})
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, raw)
 	}
 	sentBinary := bin != nil && err == nil
 	if _, rowErr := s.classify(err, b, nil); err != nil && rowErr {

@@ -75,12 +75,14 @@ func (h *historyStage) Process(ctx context.Context, b *pipeline.Batch[[]byte]) e
 		offs []int
 	}
 	tasks := make([]task, len(b.Rows))
+	all := make([]int, 0, len(b.Rows)*h.fields) // every row's offsets, in one allocation
 	lo, hi := int64(1<<63-1), int64(-1<<63)
 	for i, row := range b.Rows {
-		o, err := shape.offsets(row, nil)
+		o, err := shape.offsets(row, all[len(all):len(all):len(all)+h.fields])
 		if err != nil {
 			return err
 		}
+		all = all[:len(all)+h.fields]
 		k := taskKey{id: int64(binary.BigEndian.Uint64(row[o[h.id]+4:])), project: int32(binary.BigEndian.Uint32(row[o[h.project]+4:]))}
 		tasks[i] = task{k, o}
 		lo, hi = min(lo, k.id), max(hi, k.id)
@@ -121,8 +123,8 @@ func (h *historyStage) Process(ctx context.Context, b *pipeline.Batch[[]byte]) e
 			}
 			arena = append(arena, row[offs[f]:end]...)
 		}
-		arena = appendJSONB(arena, func(dst []byte) []byte { return t.appendHistory(dst) })
-		arena = appendJSONB(arena, func(dst []byte) []byte { return t.appendIssues(dst) })
+		arena = appendJSONB(arena, t.appendHistory)
+		arena = appendJSONB(arena, t.appendIssues)
 		spans[i] = [2]int{start, len(arena)}
 	}
 	for i, sp := range spans {
