@@ -19,7 +19,11 @@ type dataset struct {
 	bytes int64             // size of the main input file
 	dir   string            // absolute directory of the files
 	files map[string]string // absolute paths by role: "csv" (whole), "a" and "b" (halves)
-	// desc, when set, replaces the report's CSV data line (inputs that are no file: tm).
+	// main is the role of the input file the report describes ("csv" when empty), and
+	// mainRows its data rows when they differ from rows (W2: the applied file).
+	main     string
+	mainRows int64
+	// desc, when set, replaces the report's data line (inputs that are no file: tm).
 	desc string
 	// counts are the rows per source table of an input database (tm), else nil.
 	counts map[string]int64
@@ -178,4 +182,16 @@ func newer(path, ref string) bool {
 	a, err1 := os.Stat(path)
 	b, err2 := os.Stat(ref)
 	return err1 == nil && err2 == nil && a.ModTime().After(b.ModTime())
+}
+
+// mainFile returns the path and data rows of the input file the report describes.
+func (d *dataset) mainFile() (string, int64) {
+	role, rows := d.main, d.mainRows
+	if role == "" {
+		role = "csv"
+	}
+	if rows == 0 {
+		rows = d.rows
+	}
+	return d.files[role], rows
 }

@@ -94,14 +94,16 @@ func clientTools(b *bench) string {
 	return mdEscape(strings.Join(parts, "; "))
 }
 
-// revision returns the repository's short commit, marked when the tree has changes.
+// revision returns the repository's short commit, marked when the tree has changes
+// other than the report and charts a previous run wrote.
 func revision(root string) string {
 	rev, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
 		return "(unknown revision)"
 	}
 	s := strings.TrimSpace(string(rev))
-	if dirty, _ := exec.Command("git", "-C", root, "status", "--porcelain").Output(); len(dirty) > 0 {
+	status := exec.Command("git", "-C", root, "status", "--porcelain", "--", ".", ":!BENCHMARKS.md", ":!testdata/bench/*.svg")
+	if dirty, _ := status.Output(); len(dirty) > 0 {
 		s += " + uncommitted changes"
 	}
 	return s
@@ -119,8 +121,9 @@ func writeWorkload(sb *strings.Builder, b *bench, r *workloadResult) error {
 	if d.desc != "" {
 		fmt.Fprintf(sb, "Data: %s\n\n", d.desc)
 	} else {
+		path, rows := d.mainFile()
 		fmt.Fprintf(sb, "Data: `%s`, %s rows + header, %.1f MB (%.1f bytes/row), seed %d (testdata/gen).\n\n",
-			relPath(b.cfg.root, d.files["csv"]), commas(d.rows), mb(d.bytes), float64(d.bytes)/float64(d.rows), d.seed)
+			relPath(b.cfg.root, path), commas(rows), mb(d.bytes), float64(d.bytes)/float64(rows), d.seed)
 	}
 	for _, vr := range r.variants {
 		writeVariant(sb, vr, d)

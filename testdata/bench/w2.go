@@ -74,7 +74,7 @@ insert into %s select * from u%s on conflict (id) %s; commit;`, v.table, d.files
 // upsertData writes preload.csv (ids 1..n) and upsert.csv (n rows: n/2 existing ids and
 // n/2 new ones, shuffled); the final table holds 1.5·n rows.
 func upsertData(dataDir string, n int, seed uint64) (*dataset, error) {
-	d := &dataset{rows: int64(n + n/2), seed: seed, files: map[string]string{},
+	d := &dataset{rows: int64(n + n/2), main: "upsert", mainRows: int64(n), seed: seed, files: map[string]string{},
 		dir: filepath.Join(dataDir, fmt.Sprintf("w2-%d-s%d", n, seed))}
 	if err := mkdirReadable(d.dir); err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ func ogrDSN(dsn string) string {
 
 // taskGrid writes tasks.geojson with n features.
 func taskGrid(dataDir string, n int, seed uint64) (*dataset, error) {
-	d := &dataset{rows: int64(n), seed: seed, files: map[string]string{},
+	d := &dataset{rows: int64(n), main: "geojson", seed: seed, files: map[string]string{},
 		dir: filepath.Join(dataDir, fmt.Sprintf("w3-%d-s%d", n, seed))}
 	if err := mkdirReadable(d.dir); err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ func w4() *workload {
 				return nil, err
 			}
 			src := withDatabase(b.srv.dsn, srcDB)
+			b.dsns = append(b.dsns, src) // redacted in the report like the server's DSN
 			logf("loading the W4 source tables")
 			if err := b.srv.exec(ctx, "drop database if exists "+srcDB, "create database "+srcDB,
 				"drop table if exists th_src", "create table th_src "+withPrimaryKey(gen.TaskHistoryDDL),
