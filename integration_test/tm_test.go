@@ -374,6 +374,8 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 		where not (project_id = %d and task_id = %d) order by id limit 1`, taskProject, task)).Scan(&hProject, &hTask))
 	mustExec(t, src.Pool, fmt.Sprintf(`update task_history set action = 'TELEPORTED' where id = (select min(id) from task_history
 		where project_id = %d and task_id = %d)`, hProject, hTask))
+	var badUser int64
+	require.NoError(t, src.Pool.QueryRow(context.Background(), "select max(id) from users").Scan(&badUser))
 	rejects := filepath.Join(t.TempDir(), "rejects.jsonl")
 	r := runCLI(t, "tm", "--from", src.DSN, "--to", dst.DSN, "--create", "--progress", "none", "--rejects", rejects, "--max-rejects", "10")
 	require.Equal(t, 3, r.code, r.stderr)
@@ -391,7 +393,7 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 		fmt.Sprintf("projects id=%d: author_id 999999999999 has no users row", project),
 		fmt.Sprintf("tasks project_id=%d id=%d: task_status: unknown TaskStatus code 9", taskProject, task),
 		fmt.Sprintf("teams id=%d: team_members.function: unknown TeamMemberFunctions code 7", team),
-		"mapping_level: unknown MappingLevel code 4",
+		fmt.Sprintf("users id=%d: mapping_level: unknown MappingLevel code 4", badUser),
 		fmt.Sprintf("tasks project_id=%d id=%d: task_history.action: unknown TaskAction TELEPORTED", hProject, hTask),
 	}
 	all := strings.Join(msgs, "\n")
@@ -400,7 +402,7 @@ func TestTMRejectsUnknownCodesAndDanglingReferences(t *testing.T) {
 	}
 	// The rest migrated: every other row is there.
 	for tb, where := range map[string]string{
-		"projects": fmt.Sprintf("id <> %d", project), "teams": fmt.Sprintf("id <> %d", team),
+		"projects": fmt.Sprintf("id <> %d", project), "teams": fmt.Sprintf("id <> %d", team), "users": fmt.Sprintf("id <> %d", badUser),
 		"tasks": fmt.Sprintf("not (project_id = %d and id = %d) and not (project_id = %d and id = %d)", taskProject, task, hProject, hTask),
 	} {
 		var n, got int64
