@@ -351,6 +351,17 @@ type rangeChunk struct {
 
 func (c *rangeChunk) Info() pipeline.ChunkInfo { return c.info }
 
+// Close ends the snapshot transaction and returns the connection (begin sets both, or
+// neither).
+func (c *rangeChunk) Close() error {
+	if c.conn == nil {
+		return nil
+	}
+	_ = c.tx.Rollback(context.Background())
+	c.conn.Release()
+	return nil
+}
+
 // begin joins the exported snapshot on the chunk's own connection, once.
 func (c *rangeChunk) begin(ctx context.Context) error {
 	if c.tx != nil {
@@ -373,20 +384,16 @@ type tableChunk struct {
 }
 
 func (c *tableChunk) Close() error {
-	if c.conn == nil {
-		return nil
-	}
-	if c.pending || c.broken {
+	if c.conn != nil && (c.pending || c.broken) {
 		// A COPY is still under way: drop the connection (the pool destroys a closed
 		// one) rather than read the rest of it; the server ends the transaction.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = c.conn.Conn().Close(ctx)
-	} else if c.tx != nil {
-		_ = c.tx.Rollback(context.Background())
+		c.conn.Release()
+		return nil
 	}
-	c.conn.Release()
-	return nil
+	return c.rangeChunk.Close()
 }
 
 // Next reads the next non-empty range and cuts it into tuples.

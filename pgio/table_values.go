@@ -26,15 +26,6 @@ func (v valuesSource) Chunks(_ context.Context, n int) iter.Seq2[pipeline.Chunk[
 // valuesChunk reads its ranges with a plain query.
 type valuesChunk struct{ rangeChunk }
 
-func (c *valuesChunk) Close() error {
-	if c.conn == nil {
-		return nil
-	}
-	_ = c.tx.Rollback(context.Background()) // join set both, or neither
-	c.conn.Release()
-	return nil
-}
-
 // Next reads the next non-empty range.
 func (c *valuesChunk) Next(ctx context.Context, b *pipeline.Batch[[]any], _ pipeline.Limits) error {
 	if err := c.begin(ctx); err != nil {
