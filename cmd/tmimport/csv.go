@@ -99,10 +99,11 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer client.Close()
-	cols, err := csvColumns(ctx, client, src, table, &f, types)
+	tableCols, err := csvColumns(ctx, client, src, table, &f, types)
 	if err != nil {
 		return err
 	}
+	cols := columnNames(tableCols)
 	cfg := pgio.CopyConfig[csvsrc.Record]{
 		Table: table, Columns: cols, Raw: recordRaw, Mode: mode,
 		CSV:     pgio.CSVFormat{Delimiter: dialect.Delimiter, Quote: dialect.Quote, Escape: dialect.Escape, Null: dialect.Null},
@@ -124,9 +125,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if f.binary && len(geoms) == 0 {
-		if err := binaryPath(ctx, client, table, src, &cfg, f.binarySet, stderr); err != nil {
-			return err
-		}
+		binaryPath(tableCols, src, &cfg, f.binarySet, stderr)
 	}
 	sink, staging, err := buildSink(ctx, client, table, fileInput(pos[0]), &f.common, replace, &cfg, stderr)
 	if err != nil {
@@ -184,7 +183,7 @@ func (f *csvFlags) dialect() (csvsrc.Dialect, error) {
 
 // csvColumns returns the target columns in the input's field order, creating the table
 // first when asked. Every name is checked before any SQL uses it.
-func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, f *csvFlags, types map[string]string) ([]string, error) {
+func csvColumns(ctx context.Context, c *pgio.Client, src *csvsrc.Source, table pgx.Identifier, f *csvFlags, types map[string]string) ([]pgio.Column, error) {
 	header := src.Header()
 	seen := make(map[string]int, len(header))
 	for i, h := range header {
@@ -305,28 +304,20 @@ func bindGeometry(cols []csvgeom.Column, header []string) error {
 	return nil
 }
 
-// binaryPath sets up client-side conversion to binary COPY for the target's column
+// binaryPath sets up client-side conversion to binary COPY for the target columns'
 // types; when a type is not supported, the import stays on the CSV path (and says so
 // when --binary was asked for explicitly).
-func binaryPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, src *csvsrc.Source, cfg *pgio.CopyConfig[csvsrc.Record], explicit bool, stderr io.Writer) error {
-	all, err := c.TableColumns(ctx, table)
-	if err != nil {
-		return err
-	}
-	types := make([]string, len(cfg.Columns))
-	for i, name := range cfg.Columns {
-		for _, col := range all {
-			if col.Name == name {
-				types[i] = col.Type
-			}
-		}
+func binaryPath(cols []pgio.Column, src *csvsrc.Source, cfg *pgio.CopyConfig[csvsrc.Record], explicit bool, stderr io.Writer) {
+	types := make([]string, len(cols))
+	for i, col := range cols {
+		types[i] = col.Type
 	}
 	enc, err := copybin.NewEncoder(types)
 	if err != nil {
 		if explicit {
 			fmt.Fprintf(stderr, "tmimport csv: --binary: %v; using the CSV path\n", err)
 		}
-		return nil
+		return
 	}
 	// Rows carry no fields unless a stage or the key needed them: split them here, with
 	// splitters reused across calls (Binary runs a few hundred rows at a time, from
@@ -358,5 +349,4 @@ func binaryPath(ctx context.Context, c *pgio.Client, table pgx.Identifier, src *
 		return dst, nil
 	}
 	cfg.BinaryHeader, cfg.BinaryTrailer = enc.Header(), copybin.Trailer()
-	return nil
 }

@@ -110,5 +110,5 @@ func geoColumns(ctx context.Context, c *pgio.Client, src *geojsonsrc.Source, tab
 	if err != nil {
 		return nil, err
 	}
-	return cols, src.Bind(names)
+	return columnNames(cols), src.Bind(names)
 }

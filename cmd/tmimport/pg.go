@@ -72,10 +72,11 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer client.Close()
-	cols, err := resolveColumns(ctx, client, table, &f, "source "+srcTable.Sanitize(), columnNames(srcCols), func() ([]pgio.Column, error) { return srcCols, nil })
+	tableCols, err := resolveColumns(ctx, client, table, &f, "source "+srcTable.Sanitize(), columnNames(srcCols), func() ([]pgio.Column, error) { return srcCols, nil })
 	if err != nil {
 		return err
 	}
+	cols := columnNames(tableCols)
 	cfg := tupleConfig(table, cols, mode)
 	if mode != pgio.Append {
 		if cfg.Key, err = resolveKey(ctx, client, table, f.key); err != nil {

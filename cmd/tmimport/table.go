@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -13,10 +14,11 @@ import (
 )
 
 // resolveColumns makes the target table fit the input as the flags ask (--create,
-// --add-columns) and returns the table's columns in the input's field order. want gives
+// --add-columns) and returns the table's columns, with their types, in the input's field
+// order. want gives
 // the input's columns with inferred types, only when DDL needs them. An empty names
 // (CSV without a header) means the table's columns in order.
-func resolveColumns(ctx context.Context, c *pgio.Client, table pgx.Identifier, f *common, input string, names []string, want func() ([]pgio.Column, error)) ([]string, error) {
+func resolveColumns(ctx context.Context, c *pgio.Client, table pgx.Identifier, f *common, input string, names []string, want func() ([]pgio.Column, error)) ([]pgio.Column, error) {
 	existing, err := c.TableColumns(ctx, table)
 	if err != nil {
 		return nil, err
@@ -41,12 +43,26 @@ func resolveColumns(ctx context.Context, c *pgio.Client, table pgx.Identifier, f
 			return nil, err
 		}
 	default:
-		return mapNames(input, names, existing, table)
+		return mapColumns(input, names, existing, table)
 	}
 	if existing, err = c.TableColumns(ctx, table); err != nil {
 		return nil, err
 	}
-	return mapNames(input, names, existing, table)
+	return mapColumns(input, names, existing, table)
+}
+
+// mapColumns maps the input's names onto the table's columns (see mapNames) and returns
+// those columns, in the input's order.
+func mapColumns(input string, names []string, existing []pgio.Column, table pgx.Identifier) ([]pgio.Column, error) {
+	mapped, err := mapNames(input, names, existing, table)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]pgio.Column, len(mapped))
+	for i, name := range mapped {
+		cols[i] = existing[slices.IndexFunc(existing, func(c pgio.Column) bool { return c.Name == name })]
+	}
+	return cols, nil
 }
 
 // columnNames returns the names of cols.
