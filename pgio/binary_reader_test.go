@@ -2,6 +2,7 @@ package pgio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,46 +13,75 @@ import (
 )
 
 // TestBinaryReaderStreamsTheBatch checks that the reader yields the header, every
-// row's tuple in order and the trailer, however the connection reads it, and that a
-// row that does not convert fails the stream and is recorded.
+// row's tuple in order (the batch's, or the order of the indexes it is given) and the
+// trailer, however the connection reads it, and that a row that does not convert fails
+// the stream and is recorded.
 func TestBinaryReaderStreamsTheBatch(t *testing.T) {
-	tuple := func(row int) []byte { return fmt.Appendf(nil, "<%d>", row) }
+	tuple := func(row int) []byte { // one text field
+		text := fmt.Appendf(nil, "<%d>", row)
+		return append(binary.BigEndian.AppendUint32([]byte{0, 1}, uint32(len(text))), text...)
+	}
 	for _, n := range []int{0, 1, binaryRows - 1, binaryRows, 3*binaryRows + 7} {
 		rows := make([]int, n)
-		want := append([]byte(nil), BinaryHeader...)
 		for i := range rows {
 			rows[i] = i
-			want = append(want, tuple(i)...)
 		}
-		want = append(want, BinaryTrailer...)
-		bad := n / 2
-		for _, fail := range []bool{false, true} {
-			s := &CopySink[int]{bufs: make(chan []byte, 1), cfg: CopyConfig[int]{BinaryHeader: BinaryHeader, BinaryTrailer: BinaryTrailer,
-				Binary: func(rows []int, dst []byte) ([]byte, error) {
-					for _, r := range rows {
-						if fail && r == bad {
-							return dst, errors.New("not convertible")
-						}
-						dst = append(dst, tuple(r)...)
+		reversed := make([]int, 0, n) // every other row, last first
+		for i := n - 1; i >= 0; i -= 2 {
+			reversed = append(reversed, i)
+		}
+		for _, idx := range [][]int{nil, reversed} {
+			testBinaryReader(t, rows, idx, tuple)
+		}
+	}
+}
+
+// testBinaryReader streams rows at idx (nil: all); rows[i] is i.
+func testBinaryReader(t *testing.T, rows, idx []int, tuple func(int) []byte) {
+	n := len(rows)
+	sent := rows
+	if idx != nil {
+		sent = idx // rows[i] == i
+	}
+	want := append([]byte(nil), BinaryHeader...)
+	for _, i := range sent {
+		want = append(want, tuple(i)...)
+	}
+	want = append(want, BinaryTrailer...)
+	bad := -1
+	if len(sent) > 0 {
+		bad = sent[len(sent)/2]
+	}
+	for _, fail := range []bool{false, true} {
+		s := &CopySink[int]{bufs: make(chan []byte, 1), cfg: CopyConfig[int]{BinaryHeader: BinaryHeader, BinaryTrailer: BinaryTrailer,
+			Binary: func(rows []int, dst []byte) ([]byte, error) {
+				for _, r := range rows {
+					if fail && r == bad {
+						return dst, errors.New("not convertible")
 					}
-					return dst, nil
-				}}}
-			for name, wrap := range map[string]func(io.Reader) io.Reader{
-				"whole":    func(r io.Reader) io.Reader { return r },
-				"one byte": iotest.OneByteReader,
-			} {
-				r := s.newBinaryReader(rows)
-				got, err := io.ReadAll(wrap(r))
-				if fail && n > 0 {
-					require.ErrorContains(t, err, "not convertible", "%d rows, %s", n, name)
-					require.True(t, r.convertFailed())
-					require.True(t, bytes.HasPrefix(want, got), "what was sent before the failure is a prefix of the stream")
-					continue
+					dst = append(dst, tuple(r)...)
 				}
-				require.NoError(t, err, "%d rows, %s", n, name)
-				require.False(t, r.convertFailed())
-				require.Equal(t, want, got, "%d rows, %s", n, name)
+				return dst, nil
+			}}}
+		for name, wrap := range map[string]func(io.Reader) io.Reader{
+			"whole":    func(r io.Reader) io.Reader { return r },
+			"one byte": iotest.OneByteReader,
+		} {
+			var ord *keyOrder
+			if idx != nil {
+				ord = &keyOrder{idx: idx}
 			}
+			r := s.newBinaryReader(rows, ord)
+			got, err := io.ReadAll(wrap(r))
+			if fail && bad >= 0 {
+				require.ErrorContains(t, err, "not convertible", "%d rows, %s", n, name)
+				require.True(t, r.convertFailed())
+				require.True(t, bytes.HasPrefix(want, got), "what was sent before the failure is a prefix of the stream")
+				continue
+			}
+			require.NoError(t, err, "%d rows, %s", n, name)
+			require.False(t, r.convertFailed())
+			require.Equal(t, want, got, "%d rows, %s", n, name)
 		}
 	}
 }
@@ -61,7 +91,7 @@ func TestBinaryReaderStreamsTheBatch(t *testing.T) {
 func TestBinaryReaderAfterRelease(t *testing.T) {
 	s := &CopySink[int]{bufs: make(chan []byte, 1), cfg: CopyConfig[int]{BinaryHeader: BinaryHeader, BinaryTrailer: BinaryTrailer,
 		Binary: func(rows []int, dst []byte) ([]byte, error) { return append(dst, byte(len(rows))), nil }}}
-	r := s.newBinaryReader(make([]int, 3))
+	r := s.newBinaryReader(make([]int, 3), nil)
 	p := make([]byte, 4)
 	n, err := r.Read(p)
 	require.NoError(t, err)
@@ -71,7 +101,7 @@ func TestBinaryReaderAfterRelease(t *testing.T) {
 	require.Zero(t, n)
 	require.ErrorIs(t, err, io.EOF)
 	require.Len(t, s.bufs, 1, "the buffer went back to the sink")
-	again := s.newBinaryReader(nil)
+	again := s.newBinaryReader(nil, nil)
 	require.Empty(t, s.bufs, "and the next reader took it")
 	again.release()
 }

@@ -77,8 +77,7 @@ func (st *Staging) Publish(ctx context.Context, cols []string, mode Mode, key []
 		if st.replace {
 			return st.swap(ctx, tx, &n)
 		}
-		list := quoteList(cols)
-		sql := fmt.Sprintf("insert into %s (%s) select %s from %s", st.target.Sanitize(), list, list, st.Table.Sanitize())
+		sql := insertSelect(st.target, st.Table, cols)
 		if mode != Append {
 			sql = upsertFrom(st.target, st.Table, cols, key, mode, "")
 		}

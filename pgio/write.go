@@ -1,6 +1,7 @@
 package pgio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,11 +83,18 @@ func (m Mode) check(key []string) error {
 	return nil
 }
 
-// upsertSQL moves a batch's staged rows into the target: one row per key (the last
-// staged for Upsert, the first for Ignore), sorted by key, which also keeps index
-// inserts local.
-func upsertSQL(target pgx.Identifier, cols, key []string, m Mode) string {
-	return upsertFrom(target, pgx.Identifier{stageName}, cols, key, m, ordColumn)
+// upsertSQL moves a batch's staged rows into the target. With pick it keeps one row per
+// key (the last staged for Upsert, the first for Ignore), sorted by key, which also
+// keeps index inserts local. Without it the rows are moved as staged, for a batch the
+// sink staged sorted by key (see CopyConfig.IntKey): ON CONFLICT DO NOTHING keeps the
+// first row of a repeated key by itself, and an Upsert batch without repeated keys has
+// nothing to pick.
+func upsertSQL(target pgx.Identifier, cols, key []string, m Mode, pick bool) string {
+	stage := pgx.Identifier{stageName}
+	if pick {
+		return upsertFrom(target, stage, cols, key, m, ordColumn)
+	}
+	return insertSelect(target, stage, cols) + onConflict(cols, key, m)
 }
 
 // upsertFrom spells INSERT INTO target SELECT … FROM source ON CONFLICT (key) …, picking
@@ -101,8 +109,20 @@ func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord s
 		}
 		order += ", " + ord + dir
 	}
-	sql := fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s on conflict (%s) ",
-		target.Sanitize(), qc, qk, qc, source.Sanitize(), order, qk)
+	return fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s",
+		target.Sanitize(), qc, qk, qc, source.Sanitize(), order) + onConflict(cols, key, m)
+}
+
+// insertSelect spells INSERT INTO target (cols) SELECT cols FROM source.
+func insertSelect(target, source pgx.Identifier, cols []string) string {
+	qc := quoteList(cols)
+	return fmt.Sprintf("insert into %s (%s) select %s from %s", target.Sanitize(), qc, qc, source.Sanitize())
+}
+
+// onConflict spells the ON CONFLICT clause of mode m: nothing for Ignore (or a key that
+// is all the columns), else an update of every column outside the key.
+func onConflict(cols, key []string, m Mode) string {
+	sql := " on conflict (" + quoteList(key) + ") "
 	if m == Ignore {
 		return sql + "do nothing"
 	}
@@ -151,9 +171,11 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 		}
 	}
 	rejects := len(b.Rejects)
+	ord := s.order(b)
+	defer s.doneOrder(ord)
 	for attempt := 0; ; attempt++ {
 		b.DropRejects(rejects) // forget what a failed attempt rejected
-		st, err := s.attemptWithin(ctx, b, id, entry)
+		st, err := s.attemptWithin(ctx, b, id, entry, ord)
 		var unknown *OutcomeUnknownError
 		switch {
 		case err == nil:
@@ -185,13 +207,13 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 
 // attemptWithin runs one attempt under CopyConfig.BatchTimeout. An attempt that runs
 // out of its own time is a transient failure (retried); the run's ctx ending is not.
-func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry) (pipeline.WriteStats, error) {
+func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder) (pipeline.WriteStats, error) {
 	if s.cfg.BatchTimeout <= 0 {
-		return s.attempt(ctx, b, id, entry)
+		return s.attempt(ctx, b, id, entry, ord)
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, s.cfg.BatchTimeout, errBatchTimeout)
 	defer cancel()
-	st, err := s.attempt(actx, b, id, entry)
+	st, err := s.attempt(actx, b, id, entry, ord)
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errBatchTimeout) {
 		var unknown *OutcomeUnknownError
 		if errors.As(err, &unknown) {
@@ -205,8 +227,8 @@ func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], i
 // errBatchTimeout marks an attempt that exceeded CopyConfig.BatchTimeout.
 var errBatchTimeout = errors.New("pgio: batch attempt timed out")
 
-// attempt writes the batch once, in one transaction.
-func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry) (pipeline.WriteStats, error) {
+// attempt writes the batch once, in one transaction, sending its rows in ord's order.
+func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder) (pipeline.WriteStats, error) {
 	pool, err := s.client.Pool("copy")
 	if err != nil {
 		return pipeline.WriteStats{}, err
@@ -218,10 +240,10 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	defer conn.Release()
 	var bin *binaryReader[T]
 	if s.cfg.Binary != nil {
-		bin = s.newBinaryReader(b.Rows)
+		bin = s.newBinaryReader(b.Rows, ord)
 		defer bin.release() // waits out a last Read pgx may still be making
 	}
-	raw := func(tx pgx.Tx) (int64, error) { return s.copy(ctx, tx.Conn(), b, nil) }
+	raw := func(tx pgx.Tx) (int64, error) { return s.copy(ctx, tx.Conn(), b, ord.idx) }
 	load := raw
 	if bin != nil {
 		load = func(tx pgx.Tx) (int64, error) {
@@ -229,11 +251,11 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 			return tag.RowsAffected(), err
 		}
 	}
-	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, load)
+	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, load)
 	if bin != nil && bin.convertFailed() {
 		// A row does not convert exactly: the whole batch goes as CSV instead.
 		bin = nil
-		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, raw)
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, raw)
 	}
 	sentBinary := bin != nil && err == nil
 	if _, rowErr := s.classify(err, b, nil); err != nil && rowErr {
@@ -244,14 +266,22 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		if bin != nil {
 			known = nil
 		}
-		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, func(tx pgx.Tx) (int64, error) {
+		from := len(b.Rejects)
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, func(tx pgx.Tx) (int64, error) {
 			iso := &isolator[T]{sink: s, tx: tx, b: b}
-			all := make([]int, len(b.Rows)) // only here: isolation sends subsets
-			for i := range all {
-				all[i] = i
+			all := ord.idx
+			if all == nil {
+				all = make([]int, len(b.Rows)) // only here: isolation sends subsets
+				for i := range all {
+					all[i] = i
+				}
 			}
 			err := iso.load(ctx, all, known)
 			return iso.written, err
+		})
+		// Rows sorted by key are isolated in key order: report them in input order.
+		slices.SortStableFunc(b.Rejects[from:], func(x, y pipeline.Reject) int {
+			return cmp.Or(cmp.Compare(x.Pos.Offset, y.Pos.Offset), cmp.Compare(x.Pos.Index, y.Pos.Index))
 		})
 	}
 	if err != nil {
@@ -263,10 +293,10 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	return pipeline.WriteStats{Written: written}, nil
 }
 
-// inTx runs load inside a transaction with the keyed modes' staging table and move, the
-// ledger row, and the reject budget check; it commits, or rolls back on any error.
-// written counts rows stored in the target.
-func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], id batchID, entry ledgerEntry, load func(pgx.Tx) (int64, error)) (written int64, err error) {
+// inTx runs load inside a transaction with the keyed modes' staging table and move (the
+// statement move), the ledger row, and the reject budget check; it commits, or rolls
+// back on any error. written counts rows stored in the target.
+func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], id batchID, entry ledgerEntry, move string, load func(pgx.Tx) (int64, error)) (written int64, err error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err
@@ -284,8 +314,8 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 	if written, err = load(tx); err != nil {
 		return 0, err
 	}
-	if s.upsert != "" {
-		tag, err := tx.Exec(ctx, s.upsert)
+	if move != "" {
+		tag, err := tx.Exec(ctx, move)
 		if err != nil {
 			return 0, err
 		}

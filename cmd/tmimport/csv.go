@@ -85,7 +85,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--mode: %v", err)
 	}
 	keyed := mode != pgio.Append
-	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: keyed || len(geoms) > 0})
+	src, err := csvsrc.Open(pos[0], csvsrc.Options{Dialect: dialect, NoHeader: f.noHeader, Columns: splitList(f.columns), ParseFields: len(geoms) > 0})
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,9 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		partition = func(r csvsrc.Record) uint64 { return hashFields(r.Fields, idx) }
+		keys := newKeyReader(src, idx)
+		partition = keys.hash
+		cfg.IntKey = keys.intKey(tableCols)
 		if size == 0 && f.workers > 1 { // key affinity reads the input once per worker
 			fmt.Fprintf(stderr, "tmimport csv: %s is a stream: --mode %s uses 1 worker (give a file to use more)\n", src.Name(), mode)
 			f.workers = 1
@@ -163,6 +165,63 @@ func stage[T any](ctx context.Context, c *pgio.Client, cfg *pgio.CopyConfig[T], 
 }
 
 func recordRaw(r csvsrc.Record) []byte { return r.Raw }
+
+// keyReader reads the key fields of records. Keyed imports do not parse every field of
+// every record in the source: each worker reads every record to route it by key, but
+// only needs the fields of its own share. So only the fields up to the last key column
+// are split here, with splitters reused across calls (from several workers at once).
+type keyReader struct {
+	idx       []int // the key columns' fields
+	n         int   // fields up to the last key column
+	splitters sync.Pool
+}
+
+func newKeyReader(src *csvsrc.Source, idx []int) *keyReader {
+	k := &keyReader{idx: idx, n: slices.Max(idx) + 1}
+	k.splitters.New = func() any { return src.Splitter() }
+	return k
+}
+
+// fields calls use with r's first fields (all of them when the source parsed them).
+// A record that does not split gives what split before the failure: routing stays
+// deterministic, and the record is rejected when it is stored.
+func (k *keyReader) fields(r csvsrc.Record, use func([][]byte)) {
+	if r.Fields != nil {
+		use(r.Fields)
+		return
+	}
+	sp := k.splitters.Get().(*csvsrc.Splitter)
+	fields, _ := sp.Prefix(r.Raw, k.n)
+	use(fields)
+	k.splitters.Put(sp)
+}
+
+// hash is the record's partition key (see hashFields).
+func (k *keyReader) hash(r csvsrc.Record) (h uint64) {
+	k.fields(r, func(f [][]byte) { h = hashFields(f, k.idx) })
+	return h
+}
+
+// intKey returns CopyConfig.IntKey for a key of one integer column, so batches are
+// staged sorted by key in the client; nil for other keys.
+func (k *keyReader) intKey(cols []pgio.Column) func(csvsrc.Record) (int64, bool) {
+	if len(k.idx) != 1 {
+		return nil
+	}
+	parse, ok := copybin.IntParser(cols[k.idx[0]].Type)
+	if !ok {
+		return nil
+	}
+	i := k.idx[0]
+	return func(r csvsrc.Record) (v int64, ok bool) {
+		k.fields(r, func(f [][]byte) {
+			if i < len(f) && f[i] != nil { // else a short record, or NULL
+				v, ok = parse(f[i])
+			}
+		})
+		return v, ok
+	}
+}
 
 // dialect builds the CSV dialect from the flags.
 func (f *csvFlags) dialect() (csvsrc.Dialect, error) {

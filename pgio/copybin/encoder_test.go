@@ -338,3 +338,34 @@ func TestAppendRowAllocs(t *testing.T) {
 		require.Zero(t, allocs)
 	}
 }
+
+// TestIntParser checks that the integer parsers read keys exactly as the encoder (and
+// the server) read the column, and that other types have none.
+func TestIntParser(t *testing.T) {
+	for _, c := range []struct {
+		typ, in string
+		want    int64
+		ok      bool
+	}{
+		{"bigint", " -42 ", -42, true},
+		{"int8", "+9223372036854775807", math.MaxInt64, true},
+		{"bigint", "9223372036854775808", 0, false},
+		{"integer", "2147483648", 0, false},
+		{"int4", "-2147483648", math.MinInt32, true},
+		{"smallint", "32767", 32767, true},
+		{"int2", "32768", 0, false},
+		{"bigint", "1_000", 0, false},
+		{"bigint", "", 0, false},
+		{"bigint", "0x10", 0, false},
+	} {
+		parse, ok := copybin.IntParser(c.typ)
+		require.True(t, ok, c.typ)
+		got, ok := parse([]byte(c.in))
+		require.Equal(t, c.ok, ok, "%s %q", c.typ, c.in)
+		require.Equal(t, c.want, got, "%s %q", c.typ, c.in)
+	}
+	for _, typ := range []string{"text", "numeric", "real", "boolean", "date"} {
+		_, ok := copybin.IntParser(typ)
+		require.False(t, ok, typ)
+	}
+}

@@ -243,3 +243,26 @@ func parseBool(b []byte) (byte, bool) {
 	}
 	return v, true
 }
+
+// IntParser returns, for an integer column type (smallint, integer or bigint, as
+// format_type prints them, or their int2/int4/int8 aliases), a function that reads a
+// text field exactly as the server's input function would, refusing what the server
+// would refuse. ok is false for other types.
+func IntParser(typ string) (parse func(field []byte) (int64, bool), ok bool) {
+	k, ok := kinds[typ]
+	if !ok {
+		return nil, false
+	}
+	var bits uint
+	switch k {
+	case kindInt2:
+		bits = 16
+	case kindInt4:
+		bits = 32
+	case kindInt8:
+		bits = 64
+	default:
+		return nil, false
+	}
+	return func(field []byte) (int64, bool) { return parseInt(field, bits) }, true
+}

@@ -211,7 +211,7 @@ func (c *chunk) split(b *pipeline.Batch[Record], start int) (end int) {
 		raw := buf[end : end+n]
 		mark := len(c.fields)
 		var err error
-		c.fields, c.arena, err = c.sc.split(c.sc.content(raw, sp.term), c.fields, c.arena)
+		c.fields, c.arena, err = c.sc.split(c.sc.content(raw, sp.term), c.fields, c.arena, 0)
 		if got := len(c.fields) - mark; err == nil && got != c.width {
 			err = fieldCountError(c.width, got)
 		}

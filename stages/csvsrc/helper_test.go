@@ -91,9 +91,17 @@ func readChunk(tb testing.TB, c pipeline.Chunk[csvsrc.Record], b *pipeline.Batch
 		for i, r := range b.Rows {
 			res.rows = append(res.rows, row{raw: string(r.Raw), fields: strs(r.Fields), pos: b.Pos[i]})
 			if r.Fields != nil {
+				same := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+				want := strs(r.Fields)
 				got, err := sp.Fields(r.Raw)
-				if err != nil || !slices.EqualFunc(strs(got), strs(r.Fields), func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }) {
+				if err != nil || !slices.EqualFunc(strs(got), want, same) {
 					tb.Fatalf("Splitter.Fields(%q) = %q, %v; the batch has %q", r.Raw, got, err, r.Fields)
+				}
+				for _, n := range []int{1, 2, 3, len(want) - 1, len(want), len(want) + 1} {
+					got, err := sp.Prefix(r.Raw, n)
+					if k := min(max(n, 1), len(want)); err != nil || !slices.EqualFunc(strs(got), want[:k], same) {
+						tb.Fatalf("Splitter.Prefix(%q, %d) = %q, %v; the batch has %q", r.Raw, n, got, err, r.Fields)
+					}
 				}
 			}
 		}

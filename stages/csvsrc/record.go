@@ -43,7 +43,7 @@ func (s *scanner) fields(raw []byte, rec *record) [][]byte {
 	if rec.reject == nil {
 		rec.reject = s.check(raw, rec)
 	}
-	fields, _, err := s.split(s.content(raw, rec.term), nil, nil)
+	fields, _, err := s.split(s.content(raw, rec.term), nil, nil, 0)
 	if rec.reject == nil {
 		rec.reject = err
 	}
@@ -183,9 +183,16 @@ func (d Dialect) CopyLineRow(rows []Record, n int64) (i int, ok bool) {
 // len(c) more bytes so that it is not reallocated under fields already returned (a
 // reallocation keeps them valid but wastes memory).
 //
+// With limit > 0 it stops after that many fields (the rest of c is not looked at).
+//
 // It looks for the next delimiter or quote eight bytes at a time (SWAR): fields are
 // short, and a call to the vector routines costs more than it saves on them.
-func (s *scanner) split(c []byte, dst [][]byte, arena []byte) ([][]byte, []byte, error) {
+func (s *scanner) split(c []byte, dst [][]byte, arena []byte, limit int) ([][]byte, []byte, error) {
+	if limit > 0 {
+		limit += len(dst) // the length of dst once limit fields are appended
+	} else {
+		limit = -1
+	}
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	dpat, qpat := lo*uint64(s.delim), lo*uint64(s.quote)
 	start, i := 0, 0
@@ -215,6 +222,9 @@ func (s *scanner) split(c []byte, dst [][]byte, arena []byte) ([][]byte, []byte,
 		}
 		if c[j] == s.delim {
 			dst = append(dst, s.value(c[start:j], false, c[start:j]))
+			if len(dst) == limit {
+				return dst, arena, nil
+			}
 			start, i = j+1, j+1
 			continue
 		}
@@ -234,7 +244,7 @@ func (s *scanner) split(c []byte, dst [][]byte, arena []byte) ([][]byte, []byte,
 			}
 		}
 		dst = append(dst, v)
-		if !found {
+		if !found || len(dst) == limit {
 			return dst, arena, nil
 		}
 		start, i = next, next

@@ -1,0 +1,161 @@
+package pgio
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tmimport/tmimport/pipeline"
+)
+
+// keyRow is a test row: its key, or no key (ok false).
+type keyRow struct {
+	key int64
+	ok  bool
+}
+
+// TestOrderSortsByKeyKeepingInputOrderOfEqualKeys checks the order a keyed batch is
+// staged in against a stable sort, and the move chosen: the plain move for Ignore and
+// for an Upsert batch without repeated keys, the picking move otherwise, and the
+// server's order when a key is unknown.
+func TestOrderSortsByKeyKeepingInputOrderOfEqualKeys(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	keys := func(n int, gen func(i int) int64) []keyRow {
+		rows := make([]keyRow, n)
+		for i := range rows {
+			rows[i] = keyRow{key: gen(i), ok: true}
+		}
+		return rows
+	}
+	cases := map[string][]keyRow{
+		"empty":              nil,
+		"one":                keys(1, func(int) int64 { return 7 }),
+		"sorted, unique":     keys(300, func(i int) int64 { return int64(i * 3) }),
+		"sorted, repeats":    keys(300, func(i int) int64 { return int64(i / 3) }),
+		"random, unique":     keys(3000, func(i int) int64 { return int64(i*7919%3001) - 1500 }),
+		"random, repeats":    keys(3000, func(int) int64 { return rnd.Int64N(500) }),
+		"negative, reversed": keys(1000, func(i int) int64 { return -int64(i) * 1_000_003 }),
+		"extremes":           keys(1000, func(int) int64 { return []int64{math.MinInt64, -1, 0, math.MaxInt64}[rnd.IntN(4)] }),
+		"wide unique":        keys(1000, func(int) int64 { return rnd.Int64() - rnd.Int64() }),
+		"unknown key":        append(keys(50, func(i int) int64 { return int64(50 - i) }), keyRow{}),
+	}
+	for name, rows := range cases {
+		for _, mode := range []Mode{Upsert, Ignore} {
+			s := &CopySink[keyRow]{cfg: CopyConfig[keyRow]{Mode: mode, IntKey: func(r keyRow) (int64, bool) { return r.key, r.ok }},
+				upsert: "pick", move: "plain", orders: make(chan *keyOrder, 1)}
+			for range 2 { // the second time with the first batch's buffers
+				o := s.order(&pipeline.Batch[keyRow]{Rows: rows})
+				want := make([]int, len(rows))
+				for i := range want {
+					want[i] = i
+				}
+				known, unique := true, true
+				for _, r := range rows {
+					known = known && r.ok
+				}
+				if known {
+					slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(rows[a].key, rows[b].key) })
+					for i := 1; i < len(want); i++ {
+						unique = unique && rows[want[i-1]].key != rows[want[i]].key
+					}
+				}
+				got := o.idx
+				if got == nil {
+					for i := range rows {
+						got = append(got, i)
+					}
+				}
+				if len(rows) == 0 {
+					got = []int{}
+				}
+				require.Equal(t, want, got, "%s, %s", name, mode)
+				wantMove := "pick"
+				if known && (unique || mode == Ignore) {
+					wantMove = "plain"
+				}
+				require.Equal(t, wantMove, o.move, "%s, %s", name, mode)
+				s.doneOrder(o)
+			}
+		}
+	}
+}
+
+// TestRadixSortEqualsSort checks the radix sort against slices.Sort for every width.
+func TestRadixSortEqualsSort(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	var tmp []uint64
+	for width := 1; width <= 64; width++ {
+		for _, n := range []int{0, 1, 2, 255, 256, 1000} {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = rnd.Uint64() >> (64 - width)
+			}
+			want := slices.Clone(a)
+			slices.Sort(want)
+			var got []uint64
+			got, tmp = radixSort(a, tmp, width)
+			require.True(t, slices.Equal(want, got), "width %d, %d values", width, n)
+		}
+	}
+}
+
+// TestEncodeAllFindsEveryTuple checks that a batch encoded whole is cut into its rows'
+// tuples, and that a Binary function writing malformed tuples, or more tuples than
+// rows, is an error rather than a garbled stream.
+func TestEncodeAllFindsEveryTuple(t *testing.T) {
+	tuple := func(dst []byte, r int) []byte { // r fields: NULL, then "x" repeated
+		dst = binary.BigEndian.AppendUint16(dst, uint16(r%5))
+		for f := range r % 5 {
+			if f == 0 {
+				dst = binary.BigEndian.AppendUint32(dst, math.MaxUint32) // -1: NULL
+				continue
+			}
+			dst = binary.BigEndian.AppendUint32(dst, uint32(f))
+			dst = append(dst, make([]byte, f)...)
+		}
+		return dst
+	}
+	rows := make([]int, 3*binaryRows+11)
+	var want []int
+	var all []byte
+	for i := range rows {
+		rows[i] = i
+		all = tuple(all, i)
+		want = append(want, len(all))
+	}
+	good := func(rows []int, dst []byte) ([]byte, error) {
+		for _, r := range rows {
+			dst = tuple(dst, r)
+		}
+		return dst, nil
+	}
+	o := new(keyOrder)
+	require.NoError(t, encodeAll(o, rows, good))
+	require.Equal(t, all, o.enc)
+	require.Equal(t, want, o.ends)
+	require.True(t, o.encoded)
+
+	for name, conv := range map[string]func([]int, []byte) ([]byte, error){
+		"truncated": func(rows []int, dst []byte) ([]byte, error) {
+			dst, _ = good(rows, dst)
+			return dst[:len(dst)-1], nil
+		},
+		"negative field count": func(rows []int, dst []byte) ([]byte, error) {
+			dst, _ = good(rows, dst)
+			return append(dst[:0:0], 0xff, 0xff), nil
+		},
+		"extra tuple": func(rows []int, dst []byte) ([]byte, error) {
+			dst, _ = good(rows, dst)
+			return tuple(dst, 1), nil
+		},
+	} {
+		o := new(keyOrder)
+		require.Error(t, encodeAll(o, rows, conv), name)
+		require.False(t, o.encoded, name)
+	}
+}
