@@ -99,6 +99,7 @@ func Example_importIterator() {
 	sink, err := pgio.NewCopySink(client, pgio.CopyConfig[[2]int64]{
 		Table: pgx.Identifier{"squares"}, Columns: []string{"n", "square"}, Mode: pgio.Upsert, Key: []string{"n"},
 		Values: func(r [2]int64, dst []any) ([]any, error) { return append(dst, r[0], r[1]), nil },
+		IntKey: func(r [2]int64) (int64, bool) { return r[0], true }, // batches are sorted in the client
 	})
 	if err != nil {
 		log.Fatal(err)
