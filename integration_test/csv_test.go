@@ -137,12 +137,13 @@ func checkBadRows(t *testing.T, db *pgtest.DB, path string, binary bool, good in
 		require.Zero(t, rep["binary_batches"])
 	}
 
-	require.Equal(t, wantLines, rejectLines(t, rejects, path))
+	got, _ := rejectLines(t, rejects, path)
+	require.Equal(t, wantLines, got)
 }
 
 // rejectLines reads a --rejects file of input source: line → raw record, one reject per
-// line, each with a message.
-func rejectLines(t *testing.T, rejects, source string) map[int64]string {
+// line, each with a message; and the lines in the file's order.
+func rejectLines(t *testing.T, rejects, source string) (lines map[int64]string, order []int64) {
 	t.Helper()
 	data, err := os.ReadFile(rejects)
 	require.NoError(t, err)
@@ -159,10 +160,11 @@ func rejectLines(t *testing.T, rejects, source string) map[int64]string {
 		}
 		require.NotContains(t, gotLines, rec.Line, "one reject per line")
 		gotLines[rec.Line] = raw
+		order = append(order, rec.Line)
 		require.Equal(t, source, rec.Source)
 		require.NotEmpty(t, rec.Message)
 	}
-	return gotLines
+	return gotLines, order
 }
 
 // TestCSVInterruptKeepsExactlyTheCommittedBatches sends SIGINT halfway through an import:

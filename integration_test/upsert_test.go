@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -250,9 +251,11 @@ func TestKeyedModesKeepInputOrderWithRaggedRowsAndRejects(t *testing.T) {
 // in random order, so the client stages each batch sorted by key. Quoted newlines make
 // a record's line differ from its index, and some rows are bad: a non-integer n (the
 // batch goes as CSV, and the server's line numbers count the rows as sent, in key
-// order), and a NULL key (that batch cannot be sorted in the client and is left to the
-// server). Every bad row must be reported with its own input line and bytes, and the
-// table must hold what the mode's documented semantics say.
+// order), too few or too many fields (the source no longer splits every field of a
+// keyed import: the server refuses them), and a NULL key (that batch cannot be sorted in
+// the client and is left to the server). Every bad row must be reported with its own
+// input line and bytes, in input order with one worker, and the table must hold what
+// the mode's documented semantics say.
 func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 	t.Parallel()
 	rnd := rand.New(rand.NewPCG(3, 9))
@@ -266,15 +269,22 @@ func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 			v += "\nsecond line"
 		}
 		row := fmt.Sprintf("%d,\"%s\",%d\n", k, v, i)
+		bad := true
 		switch {
 		case i%613 == 100:
 			row = fmt.Sprintf("%d,\"%s\",x%d\n", k, v, i)
-			wantLines[line] = row
+		case i%911 == 300:
+			row = fmt.Sprintf("%d,\"%s\"\n", k, v)
+		case i%1201 == 600:
+			row = fmt.Sprintf("%d,\"%s\",%d,extra\n", k, v, i)
 		case i == 2222:
 			row = fmt.Sprintf(",\"%s\",%d\n", v, i)
-			wantLines[line] = row
 		default:
+			bad = false
 			occurrence(last, first, k, v)
+		}
+		if bad {
+			wantLines[line] = row
 		}
 		b.WriteString(row)
 		line += int64(strings.Count(row, "\n"))
@@ -282,21 +292,63 @@ func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 	path := writeFile(t, "shuffled.csv", b.Bytes())
 	db := pgtest.Start(t)
 	for _, mode := range []string{"upsert", "ignore"} {
-		for _, binary := range []bool{true, false} {
-			table := fmt.Sprintf("shuffled_%s_%v", mode, binary)
+		for _, c := range []struct {
+			binary  bool
+			workers int
+		}{{true, 2}, {false, 2}, {true, 1}} {
+			table := fmt.Sprintf("shuffled_%s_%v_%d", mode, c.binary, c.workers)
 			rejects := path + table + ".rejects.jsonl"
 			mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text, n int)")
-			r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", "2",
-				"--batch-rows", "700", "--max-rejects", "100", "--rejects", rejects, "--binary="+strconv.FormatBool(binary),
+			r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", strconv.Itoa(c.workers),
+				"--batch-rows", "700", "--max-rejects", "100", "--rejects", rejects, "--binary="+strconv.FormatBool(c.binary),
 				"-q", "--report", "json", path)
 			require.Equal(t, 3, r.code, r.stderr)
 			require.EqualValues(t, len(wantLines), reportOf(t, r)["rows_rejected"])
-			require.Equal(t, wantLines, rejectLines(t, rejects, path), "%s, binary %v", mode, binary)
+			got, order := rejectLines(t, rejects, path)
+			require.Equal(t, wantLines, got, table)
+			if c.workers == 1 {
+				require.True(t, slices.IsSorted(order), "%s: rejects in input order, got lines %v", table, order)
+			}
 			want := last
 			if mode == "ignore" {
 				want = first
 			}
-			require.Equal(t, want, tableMap(t, db.Pool, table), "%s, binary %v", mode, binary)
+			require.Equal(t, want, tableMap(t, db.Pool, table), table)
+		}
+	}
+}
+
+// TestKeyedModesKeepTheInputsLineEndings loads shuffled integer keys from files with
+// CRLF and CR line endings and no line ending after the last record, on the CSV and
+// binary paths: a batch sent in key order must not mix line endings (the server
+// refuses a stream that does), so every row is stored.
+func TestKeyedModesKeepTheInputsLineEndings(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	for _, eol := range []string{"\r\n", "\r"} {
+		rnd := rand.New(rand.NewPCG(5, uint64(len(eol))))
+		last, first := map[int64]string{}, map[int64]string{}
+		rows := []string{"id,val"}
+		for i := range 2000 {
+			k := rnd.Int64N(1500)
+			v := fmt.Sprintf("v%d", i)
+			rows = append(rows, fmt.Sprintf("%d,%s", k, v))
+			occurrence(last, first, k, v)
+		}
+		path := writeFile(t, fmt.Sprintf("eol%d.csv", len(eol)), []byte(strings.Join(rows, eol)))
+		for _, mode := range []string{"upsert", "ignore"} {
+			for _, binary := range []bool{false, true} {
+				table := fmt.Sprintf("eol%d_%s_%v", len(eol), mode, binary)
+				mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text)")
+				r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", "2",
+					"--batch-rows", "300", "--binary="+strconv.FormatBool(binary), "-q", path)
+				require.Zero(t, r.code, "%s: %s", table, r.stderr)
+				want := last
+				if mode == "ignore" {
+					want = first
+				}
+				require.Equal(t, want, tableMap(t, db.Pool, table), table)
+			}
 		}
 	}
 }

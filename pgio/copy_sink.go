@@ -2,10 +2,12 @@ package pgio
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,10 +63,11 @@ type CopyConfig[T any] struct {
 	// Binary, on the raw path, optionally converts rows into binary COPY tuples
 	// appended to dst (see package copybin). The batch is then sent as binary COPY,
 	// which the server ingests with less work, encoded a few hundred rows at a time
-	// while the connection sends it (no batch-sized buffer). When Binary returns an
-	// error (a row that does not convert exactly), that COPY is aborted and the batch
-	// is sent as raw CSV instead. Rows the server refuses are always isolated on the
-	// raw path. Binary is called from several workers at once.
+	// while the connection sends it (no batch-sized buffer; a batch sorted by IntKey
+	// is the exception: it is encoded whole first, then sent in key order). When
+	// Binary returns an error (a row that does not convert exactly), that COPY is
+	// aborted and the batch is sent as raw CSV instead. Rows the server refuses are
+	// always isolated on the raw path. Binary is called from several workers at once.
 	Binary func(rows []T, dst []byte) ([]byte, error)
 	// BinaryHeader and BinaryTrailer frame a binary COPY stream (copybin's Header
 	// and Trailer). Required with Binary.
@@ -90,6 +93,9 @@ type CopyConfig[T any] struct {
 	// key (equal keys in input order), so the move needs no sort on the server: a batch
 	// without repeated keys, and any Ignore batch, is moved with a plain INSERT … SELECT
 	// … ON CONFLICT. Otherwise the server sorts the staged rows and picks one per key.
+	// IntKey must agree with the server: two rows it gives different keys that the
+	// server reads as one would fail an Upsert batch with SQLSTATE 21000, and let an
+	// Ignore batch keep the wrong one.
 	IntKey func(row T) (key int64, ok bool)
 	// Ledger, when set, records each committed batch in the batch's own transaction
 	// and skips batches an earlier run committed (exactly-once resume).
@@ -228,7 +234,8 @@ const binaryRows = 256
 
 // binaryReader streams a batch's rows as a binary COPY stream, encoding them a few at a
 // time as the connection sends them: the client encodes while the server already
-// stores, and no batch-sized buffer is held. When a row does not convert, Read fails
+// stores, and no batch-sized buffer is held. A batch sent in key order (see keyOrder)
+// is the exception: it is encoded whole, in input order, before its first tuple goes. When a row does not convert, Read fails
 // (pgx then aborts the COPY with CopyFail) and failed records why.
 //
 // pgx may still call Read once after CopyFrom returned on a server error (its sending
@@ -384,30 +391,73 @@ var (
 )
 
 // concat joins the raw bytes of the rows at idx (nil: all), each CSV row ending in a
-// newline.
+// line terminator: a row without one (the input's last record) gets the batch's own
+// (see lineEnd), because the server refuses a stream that mixes line endings.
 func (s *CopySink[T]) concat(b *pipeline.Batch[T], idx []int) []byte {
 	n := count(b, idx)
 	size := 0
 	for k := range n {
-		size += len(s.cfg.Raw(b.Rows[rowAt(idx, k)])) + 1
+		size += len(s.cfg.Raw(b.Rows[rowAt(idx, k)])) + 2
 	}
 	out := make([]byte, 0, size)
+	var eol []byte
 	for k := range n {
 		r := s.cfg.Raw(b.Rows[rowAt(idx, k)])
 		out = append(out, r...)
-		if !s.cfg.RawBinary && (len(r) == 0 || r[len(r)-1] != '\n') {
-			out = append(out, '\n')
+		if !s.cfg.RawBinary && !terminated(r) {
+			if eol == nil {
+				eol = s.lineEnd(b)
+			}
+			out = append(out, eol...)
 		}
 	}
 	return out
 }
 
+// terminated reports whether a raw CSV row ends in a line terminator.
+func terminated(r []byte) bool {
+	return len(r) > 0 && (r[len(r)-1] == '\n' || r[len(r)-1] == '\r')
+}
+
+// lineEnd returns the line terminator the batch's rows end with (\n, \r\n or \r), or
+// \n when no row has one.
+func (s *CopySink[T]) lineEnd(b *pipeline.Batch[T]) []byte {
+	for _, row := range b.Rows {
+		switch r := s.cfg.Raw(row); {
+		case bytes.HasSuffix(r, []byte("\r\n")):
+			return []byte("\r\n")
+		case terminated(r):
+			return r[len(r)-1:]
+		}
+	}
+	return []byte("\n")
+}
+
 // isolator separates good rows from bad ones inside one transaction.
 type isolator[T any] struct {
-	sink    *CopySink[T]
-	tx      pgx.Tx
-	b       *pipeline.Batch[T]
-	written int64
+	sink     *CopySink[T]
+	tx       pgx.Tx
+	b        *pipeline.Batch[T]
+	written  int64
+	rejected []int // the batch row of each reject it added, in order
+}
+
+// inputOrder sorts the rejects it added, from b.Rejects[from:], by batch row.
+func (iso *isolator[T]) inputOrder(from int) {
+	added := iso.b.Rejects[from:]
+	if len(added) != len(iso.rejected) {
+		return // not ours alone: leave them as they are
+	}
+	perm := make([]int, len(added))
+	for k := range perm {
+		perm[k] = k
+	}
+	slices.SortStableFunc(perm, func(x, y int) int { return cmp.Compare(iso.rejected[x], iso.rejected[y]) })
+	sorted := make([]pipeline.Reject, len(added))
+	for k, p := range perm {
+		sorted[k] = added[p]
+	}
+	copy(added, sorted)
 }
 
 // load stores rows, rejecting the ones the server refuses. known, when not nil, is the
@@ -478,4 +528,5 @@ func (iso *isolator[T]) reject(i int, bad badRow) {
 	iso.b.Rejects = append(iso.b.Rejects, pipeline.Reject{
 		Pos: iso.b.PosAt(i), Raw: raw, SQLState: bad.sqlstate, Column: bad.column, Err: errors.New(bad.msg),
 	})
+	iso.rejected = append(iso.rejected, i)
 }

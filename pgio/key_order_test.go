@@ -3,6 +3,7 @@ package pgio
 import (
 	"cmp"
 	"encoding/binary"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -158,4 +159,46 @@ func TestEncodeAllFindsEveryTuple(t *testing.T) {
 		require.Error(t, encodeAll(o, rows, conv), name)
 		require.False(t, o.encoded, name)
 	}
+}
+
+// TestOrderedReaderReusesTheEncodingOnlyForItsBatch checks the retry path: a second
+// reader of the same batch sends the same stream without encoding it again, and a
+// recycled order encodes its next batch afresh.
+func TestOrderedReaderReusesTheEncodingOnlyForItsBatch(t *testing.T) {
+	calls := 0
+	s := &CopySink[keyRow]{bufs: make(chan []byte, 1), orders: make(chan *keyOrder, 1), upsert: "pick", move: "plain",
+		cfg: CopyConfig[keyRow]{Mode: Ignore, IntKey: func(r keyRow) (int64, bool) { return r.key, true },
+			BinaryHeader: BinaryHeader, BinaryTrailer: BinaryTrailer,
+			Binary: func(rows []keyRow, dst []byte) ([]byte, error) {
+				calls++
+				for _, r := range rows { // one int8 field
+					dst = binary.BigEndian.AppendUint64(append(dst, 0, 1, 0, 0, 0, 8), uint64(r.key))
+				}
+				return dst, nil
+			}}}
+	stream := func(keys ...int64) []byte {
+		out := append([]byte(nil), BinaryHeader...)
+		for _, k := range keys {
+			out = binary.BigEndian.AppendUint64(append(out, 0, 1, 0, 0, 0, 8), uint64(k))
+		}
+		return append(out, BinaryTrailer...)
+	}
+	read := func(b *pipeline.Batch[keyRow], o *keyOrder) []byte {
+		r := s.newBinaryReader(b.Rows, o)
+		defer r.release()
+		got, err := io.ReadAll(r)
+		require.NoError(t, err)
+		return got
+	}
+	first := &pipeline.Batch[keyRow]{Rows: []keyRow{{3, true}, {1, true}, {2, true}}}
+	o := s.order(first)
+	require.Equal(t, stream(1, 2, 3), read(first, o))
+	require.Equal(t, stream(1, 2, 3), read(first, o), "a retry sends the same stream")
+	require.Equal(t, 1, calls, "and does not encode the batch again")
+	s.doneOrder(o)
+
+	second := &pipeline.Batch[keyRow]{Rows: []keyRow{{9, true}, {7, true}}}
+	o2 := s.order(second)
+	require.Same(t, o, o2, "the order was recycled")
+	require.Equal(t, stream(7, 9), read(second, o2), "and encodes its new batch")
 }

@@ -1,7 +1,6 @@
 package pgio
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,12 +22,13 @@ const RetriesDefault = 5
 // table dropped at commit, so every batch and every connection has its own.
 const stageName = "tmimport_stage"
 
-// ordColumn orders the staged rows in input order. The staging table is created in the
-// batch's own transaction, and PostgreSQL's COPY into a table created in the current
-// transaction skips the free space map (TABLE_INSERT_SKIP_FSM in CopyFrom): it only
-// ever appends, so the physical order of the rows is the order they were sent in. This
-// saves an identity column (a sequence created per batch and a nextval per row), which
-// cost about 10% of an ignore load's time.
+// ordColumn orders the staged rows in the order they were sent: input order, or key
+// order with equal keys in input order (see CopyConfig.IntKey). The staging table is
+// created in the batch's own transaction, and PostgreSQL's COPY into a table created in
+// the current transaction skips the free space map (TABLE_INSERT_SKIP_FSM in CopyFrom):
+// it only ever appends, so the physical order of the rows is the order they were sent
+// in. This saves an identity column (a sequence created per batch and a nextval per
+// row), which cost about 10% of an ignore load's time.
 const ordColumn = "ctid"
 
 // Mode is how a [CopySink] treats rows whose key already exists.
@@ -267,8 +267,9 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 			known = nil
 		}
 		from := len(b.Rejects)
+		var iso *isolator[T]
 		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, func(tx pgx.Tx) (int64, error) {
-			iso := &isolator[T]{sink: s, tx: tx, b: b}
+			iso = &isolator[T]{sink: s, tx: tx, b: b}
 			all := ord.idx
 			if all == nil {
 				all = make([]int, len(b.Rows)) // only here: isolation sends subsets
@@ -279,10 +280,9 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 			err := iso.load(ctx, all, known)
 			return iso.written, err
 		})
-		// Rows sorted by key are isolated in key order: report them in input order.
-		slices.SortStableFunc(b.Rejects[from:], func(x, y pipeline.Reject) int {
-			return cmp.Or(cmp.Compare(x.Pos.Offset, y.Pos.Offset), cmp.Compare(x.Pos.Index, y.Pos.Index))
-		})
+		if iso != nil && ord.idx != nil {
+			iso.inputOrder(from) // rows sent in key order were refused in key order
+		}
 	}
 	if err != nil {
 		return pipeline.WriteStats{}, s.client.scrub(err)

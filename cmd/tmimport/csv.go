@@ -118,9 +118,9 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		keys := newKeyReader(src, idx)
+		keys := newKeyReader(src, tableCols, idx)
 		partition = keys.hash
-		cfg.IntKey = keys.intKey(tableCols)
+		cfg.IntKey = keys.intKey()
 		if size == 0 && f.workers > 1 { // key affinity reads the input once per worker
 			fmt.Fprintf(stderr, "tmimport csv: %s is a stream: --mode %s uses 1 worker (give a file to use more)\n", src.Name(), mode)
 			f.workers = 1
@@ -171,13 +171,18 @@ func recordRaw(r csvsrc.Record) []byte { return r.Raw }
 // only needs the fields of its own share. So only the fields up to the last key column
 // are split here, with splitters reused across calls (from several workers at once).
 type keyReader struct {
-	idx       []int // the key columns' fields
-	n         int   // fields up to the last key column
+	idx       []int                      // the key columns' fields
+	n         int                        // fields up to the last key column
+	parse     func([]byte) (int64, bool) // a key of one integer column, or nil
 	splitters sync.Pool
 }
 
-func newKeyReader(src *csvsrc.Source, idx []int) *keyReader {
+// newKeyReader reads the key at fields idx of the target columns cols.
+func newKeyReader(src *csvsrc.Source, cols []pgio.Column, idx []int) *keyReader {
 	k := &keyReader{idx: idx, n: slices.Max(idx) + 1}
+	if len(idx) == 1 {
+		k.parse, _ = copybin.IntParser(cols[idx[0]].Type)
+	}
 	k.splitters.New = func() any { return src.Splitter() }
 	return k
 }
@@ -196,29 +201,36 @@ func (k *keyReader) fields(r csvsrc.Record, use func([][]byte)) {
 	k.splitters.Put(sp)
 }
 
-// hash is the record's partition key (see hashFields).
+// hash is the record's partition key: a hash of the key's value for an integer key the
+// record spells as the server reads it (so 5, +5 and " 5" go to the same worker), else of
+// its fields' text (see hashFields).
 func (k *keyReader) hash(r csvsrc.Record) (h uint64) {
-	k.fields(r, func(f [][]byte) { h = hashFields(f, k.idx) })
+	k.fields(r, func(f [][]byte) {
+		if v, ok := k.intOf(f); ok {
+			h = hashInt(v)
+			return
+		}
+		h = hashFields(f, k.idx)
+	})
 	return h
+}
+
+// intOf reads an integer key from fields.
+func (k *keyReader) intOf(f [][]byte) (int64, bool) {
+	if i := k.idx[0]; k.parse != nil && i < len(f) && f[i] != nil { // else a short record, or NULL
+		return k.parse(f[i])
+	}
+	return 0, false
 }
 
 // intKey returns CopyConfig.IntKey for a key of one integer column, so batches are
 // staged sorted by key in the client; nil for other keys.
-func (k *keyReader) intKey(cols []pgio.Column) func(csvsrc.Record) (int64, bool) {
-	if len(k.idx) != 1 {
+func (k *keyReader) intKey() func(csvsrc.Record) (int64, bool) {
+	if k.parse == nil {
 		return nil
 	}
-	parse, ok := copybin.IntParser(cols[k.idx[0]].Type)
-	if !ok {
-		return nil
-	}
-	i := k.idx[0]
 	return func(r csvsrc.Record) (v int64, ok bool) {
-		k.fields(r, func(f [][]byte) {
-			if i < len(f) && f[i] != nil { // else a short record, or NULL
-				v, ok = parse(f[i])
-			}
-		})
+		k.fields(r, func(f [][]byte) { v, ok = k.intOf(f) })
 		return v, ok
 	}
 }
@@ -378,29 +390,18 @@ func binaryPath(cols []pgio.Column, src *csvsrc.Source, cfg *pgio.CopyConfig[csv
 		}
 		return
 	}
-	// Rows carry no fields unless a stage or the key needed them: split them here, with
-	// splitters reused across calls (Binary runs a few hundred rows at a time, from
-	// several workers at once).
+	// The source does not parse fields on this path (geometry stages, which need them,
+	// take the CSV path): split them here, with splitters reused across calls (Binary
+	// runs a few hundred rows at a time, from several workers at once).
 	splitters := sync.Pool{New: func() any { return src.Splitter() }}
 	cfg.Binary = func(rows []csvsrc.Record, dst []byte) ([]byte, error) {
-		var sp *csvsrc.Splitter
-		defer func() {
-			if sp != nil {
-				splitters.Put(sp)
-			}
-		}()
+		sp := splitters.Get().(*csvsrc.Splitter)
+		defer splitters.Put(sp)
 		for _, r := range rows {
-			fields := r.Fields
-			if fields == nil {
-				if sp == nil {
-					sp = splitters.Get().(*csvsrc.Splitter)
-				}
-				var err error
-				if fields, err = sp.Fields(r.Raw); err != nil {
-					return dst, err
-				}
+			fields, err := sp.Fields(r.Raw)
+			if err != nil {
+				return dst, err
 			}
-			var err error
 			if dst, err = enc.AppendRow(dst, fields); err != nil {
 				return dst, err
 			}

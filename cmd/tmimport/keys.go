@@ -64,6 +64,15 @@ func hashFields(fields [][]byte, idx []int) uint64 {
 	return h
 }
 
+// hashInt hashes an integer key's value (FNV-1a of its 8 bytes), for key affinity.
+func hashInt(v int64) uint64 {
+	h := uint64(14695981039346656037)
+	for i := range 8 {
+		h = (h ^ uint64(byte(v>>(8*i)))) * 1099511628211
+	}
+	return h
+}
+
 // input is what an import reads, as the ledger identifies it: a name and a reader of
 // the bytes whose hash binds the import id (a file's content, a table source's plan).
 type input struct {

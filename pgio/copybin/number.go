@@ -246,8 +246,9 @@ func parseBool(b []byte) (byte, bool) {
 
 // IntParser returns, for an integer column type (smallint, integer or bigint, as
 // format_type prints them, or their int2/int4/int8 aliases), a function that reads a
-// text field exactly as the server's input function would, refusing what the server
-// would refuse. ok is false for other types.
+// text field as PostgreSQL 15's input function does, refusing what it refuses (newer
+// servers also accept 0x10 and 1_000, which it refuses: the safe direction). ok is false
+// for other types.
 func IntParser(typ string) (parse func(field []byte) (int64, bool), ok bool) {
 	k, ok := kinds[typ]
 	if !ok {

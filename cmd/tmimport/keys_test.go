@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/stages/csvsrc"
+)
+
+// keyReaderFor opens a two-column CSV whose first column, the key, has type keyType.
+func keyReaderFor(t *testing.T, keyType string) *keyReader {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "k.csv")
+	require.NoError(t, os.WriteFile(path, []byte("id,val\n1,a\n"), 0o644))
+	src, err := csvsrc.Open(path, csvsrc.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = src.Close() })
+	return newKeyReader(src, []pgio.Column{{Name: "id", Type: keyType}, {Name: "val", Type: "text"}}, []int{0})
+}
+
+// TestKeyReaderRoutesByTheKeysValue checks that records whose integer keys the server
+// reads as one value go to one worker however they spell it, that records without a
+// readable key are routed by their text (and staged unsorted), and that a record the
+// source parsed gives what its raw bytes give.
+func TestKeyReaderRoutesByTheKeysValue(t *testing.T) {
+	k := keyReaderFor(t, "bigint")
+	intKey := k.intKey()
+	require.NotNil(t, intKey)
+	rec := func(raw string) csvsrc.Record { return csvsrc.Record{Raw: []byte(raw)} }
+	five := k.hash(rec("5,a\n"))
+	for _, raw := range []string{"+5,b\n", "\" 5\",c\n", "05,d\r\n", "5"} {
+		require.Equal(t, five, k.hash(rec(raw)), raw)
+		v, ok := intKey(rec(raw))
+		require.True(t, ok, raw)
+		require.EqualValues(t, 5, v, raw)
+	}
+	require.NotEqual(t, five, k.hash(rec("6,a\n")))
+	for _, raw := range []string{",a\n", "\"\",a\n", "x5,a\n", "99999999999999999999,a\n", "\n"} {
+		_, ok := intKey(rec(raw))
+		require.False(t, ok, "%q has no integer key", raw)
+		require.Equal(t, hashFields(fieldsOf(t, raw), []int{0}), k.hash(rec(raw)), "%q is routed by its text", raw)
+	}
+	parsed := csvsrc.Record{Raw: []byte("7,a\n"), Fields: [][]byte{[]byte("7"), []byte("a")}}
+	require.Equal(t, k.hash(rec("7,a\n")), k.hash(parsed))
+	v, ok := intKey(parsed)
+	require.True(t, ok)
+	require.EqualValues(t, 7, v)
+
+	text := keyReaderFor(t, "text")
+	require.Nil(t, text.intKey(), "only integer keys are sorted in the client")
+	require.Equal(t, hashFields(fieldsOf(t, "5,a\n"), []int{0}), text.hash(rec("5,a\n")))
+	require.NotEqual(t, text.hash(rec("5,a\n")), text.hash(rec("+5,a\n")), "a text key is its text")
+}
+
+// fieldsOf splits a record of the test's CSV dialect.
+func fieldsOf(t *testing.T, raw string) [][]byte {
+	t.Helper()
+	k := keyReaderFor(t, "text")
+	var out [][]byte
+	k.fields(csvsrc.Record{Raw: []byte(raw)}, func(f [][]byte) {
+		for _, v := range f {
+			if v == nil {
+				out = append(out, nil)
+				continue
+			}
+			out = append(out, append([]byte{}, v...))
+		}
+	})
+	return out
+}
