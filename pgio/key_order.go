@@ -1,7 +1,6 @@
 package pgio
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -17,10 +16,9 @@ type keyOrder struct {
 	idx  []int  // the rows in the order they are staged; nil: input order
 	move string // moves the staged rows into the target
 
-	buf    []int      // idx's storage
-	keys   []keyedRow // the rows' keys, when they do not pack into packed
-	packed []uint64   // the rows' keys less the smallest, shifted, or'ed with the row
-	radix  []uint64   // radixSort's scratch
+	buf   []int      // idx's storage
+	keys  []keyedRow // the rows' keys
+	radix []keyedRow // radixSort's scratch
 
 	// A binaryReader sending rows in idx's order encodes the batch once, in input
 	// order, into enc (row i's tuple is enc[ends[i-1]:ends[i]]).
@@ -90,29 +88,10 @@ func (s *CopySink[T]) doneOrder(o *keyOrder) {
 }
 
 // sort fills o.buf with the rows in key order, equal keys in input order, and reports
-// whether no key repeats. Keys spanning less than what a uint64 holds beside the row
-// index (any batch of keys that are ids) are packed into one word each and radix
-// sorted, many times faster than comparing pairs.
+// whether no key repeats.
 func (o *keyOrder) sort(lo, hi int64) (unique bool) {
+	o.keys, o.radix = radixSort(o.keys, o.radix, lo, bits.Len64(uint64(hi)-uint64(lo)))
 	o.buf = o.buf[:0]
-	rowBits := bits.Len(uint(len(o.keys)))
-	if span := uint64(hi) - uint64(lo); bits.Len64(span)+rowBits <= 64 {
-		o.packed = o.packed[:0]
-		for _, k := range o.keys {
-			o.packed = append(o.packed, (uint64(k.key)-uint64(lo))<<rowBits|uint64(k.row))
-		}
-		o.packed, o.radix = radixSort(o.packed, o.radix, bits.Len64(span)+rowBits)
-		mask := uint64(1)<<rowBits - 1
-		unique = true
-		for i, p := range o.packed {
-			unique = unique && (i == 0 || o.packed[i-1]>>rowBits != p>>rowBits)
-			o.buf = append(o.buf, int(p&mask))
-		}
-		return unique
-	}
-	slices.SortFunc(o.keys, func(a, b keyedRow) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.row, b.row))
-	})
 	unique = true
 	for i, k := range o.keys {
 		unique = unique && (i == 0 || o.keys[i-1].key != k.key)
@@ -121,23 +100,26 @@ func (o *keyOrder) sort(lo, hi int64) (unique bool) {
 	return unique
 }
 
-// radixSort sorts a, whose values are below 1<<width, by least significant digit
-// first, one byte per pass, using tmp (grown to len(a)) as the other buffer. It
-// returns the sorted slice and the other one, which may have swapped.
-func radixSort(a, tmp []uint64, width int) (sorted, other []uint64) {
+// radixSort sorts a by key, whose values lie in [lo, lo+2^width), one byte of key-lo per
+// pass from the least significant, using tmp (grown to len(a)) as the other buffer. Each
+// pass is stable, so equal keys keep their order. Ids span a few bytes: three passes
+// sort a batch of keys under 16 M, many times faster than comparing pairs. It returns
+// the sorted slice and the other one, which may have swapped.
+func radixSort(a, tmp []keyedRow, lo int64, width int) (sorted, other []keyedRow) {
 	tmp = slices.Grow(tmp[:0], len(a))[:len(a)]
 	for shift := 0; shift < width; shift += 8 {
+		digit := func(k keyedRow) byte { return byte((uint64(k.key) - uint64(lo)) >> shift) }
 		var count [256]int
-		for _, v := range a {
-			count[byte(v>>shift)]++
+		for _, k := range a {
+			count[digit(k)]++
 		}
 		sum := 0
 		for i, c := range count {
 			count[i], sum = sum, sum+c
 		}
-		for _, v := range a {
-			d := byte(v >> shift)
-			tmp[count[d]] = v
+		for _, k := range a {
+			d := digit(k)
+			tmp[count[d]] = k
 			count[d]++
 		}
 		a, tmp = tmp, a

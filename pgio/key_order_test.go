@@ -86,21 +86,33 @@ func TestOrderSortsByKeyKeepingInputOrderOfEqualKeys(t *testing.T) {
 	}
 }
 
-// TestRadixSortEqualsSort checks the radix sort against slices.Sort for every width.
-func TestRadixSortEqualsSort(t *testing.T) {
+// TestRadixSortEqualsAStableSort checks the radix sort against slices.SortStableFunc
+// for every width of the keys' span, from negative and extreme lows, with repeated keys.
+func TestRadixSortEqualsAStableSort(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(5, 6))
-	var tmp []uint64
-	for width := 1; width <= 64; width++ {
-		for _, n := range []int{0, 1, 2, 255, 256, 1000} {
-			a := make([]uint64, n)
-			for i := range a {
-				a[i] = rnd.Uint64() >> (64 - width)
+	var tmp []keyedRow
+	for width := 0; width <= 64; width++ {
+		for _, lo := range []int64{math.MinInt64, -1_000_003, 0, 42} {
+			for _, n := range []int{0, 1, 2, 255, 256, 1000} {
+				a := make([]keyedRow, n)
+				for i := range a {
+					var off uint64
+					if width > 0 {
+						off = rnd.Uint64() >> (64 - width)
+					}
+					// lo is the smallest key, as order passes it: stay within int64.
+					off = min(off, uint64(math.MaxInt64)-uint64(lo))
+					if i > 0 && rnd.IntN(4) == 0 {
+						off = uint64(a[rnd.IntN(i)].key) - uint64(lo) // a repeat
+					}
+					a[i] = keyedRow{key: int64(uint64(lo) + off), row: i}
+				}
+				want := slices.Clone(a)
+				slices.SortStableFunc(want, func(x, y keyedRow) int { return cmp.Compare(x.key, y.key) })
+				var got []keyedRow
+				got, tmp = radixSort(a, tmp, lo, width)
+				require.Equal(t, want, got, "width %d, low %d, %d keys", width, lo, n)
 			}
-			want := slices.Clone(a)
-			slices.Sort(want)
-			var got []uint64
-			got, tmp = radixSort(a, tmp, width)
-			require.True(t, slices.Equal(want, got), "width %d, %d values", width, n)
 		}
 	}
 }
@@ -201,4 +213,21 @@ func TestOrderedReaderReusesTheEncodingOnlyForItsBatch(t *testing.T) {
 	o2 := s.order(second)
 	require.Same(t, o, o2, "the order was recycled")
 	require.Equal(t, stream(7, 9), read(second, o2), "and encodes its new batch")
+}
+
+// BenchmarkOrder sorts W2-like batches: 25,000 rows (a worker's share of a 50,000-row
+// batch) with random keys out of 1.5 M.
+func BenchmarkOrder(b *testing.B) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	rows := make([]keyRow, 25_000)
+	for i := range rows {
+		rows[i] = keyRow{key: rnd.Int64N(1_500_000), ok: true}
+	}
+	s := &CopySink[keyRow]{cfg: CopyConfig[keyRow]{Mode: Ignore, IntKey: func(r keyRow) (int64, bool) { return r.key, r.ok }},
+		orders: make(chan *keyOrder, 1)}
+	batch := &pipeline.Batch[keyRow]{Rows: rows}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.doneOrder(s.order(batch))
+	}
 }
