@@ -235,8 +235,9 @@ const binaryRows = 256
 // binaryReader streams a batch's rows as a binary COPY stream, encoding them a few at a
 // time as the connection sends them: the client encodes while the server already
 // stores, and no batch-sized buffer is held. A batch sent in key order (see keyOrder)
-// is the exception: it is encoded whole, in input order, before its first tuple goes. When a row does not convert, Read fails
-// (pgx then aborts the COPY with CopyFail) and failed records why.
+// is the exception: it is encoded whole, in input order, before its first tuple goes.
+// When a row does not convert, Read fails (pgx then aborts the COPY with CopyFail) and
+// failed records why.
 //
 // pgx may still call Read once after CopyFrom returned on a server error (its sending
 // goroutine checks for the abort between reads), so Read and release are serialized:
@@ -439,25 +440,25 @@ type isolator[T any] struct {
 	tx       pgx.Tx
 	b        *pipeline.Batch[T]
 	written  int64
-	rejected []int // the batch row of each reject it added, in order
+	from     int   // b.Rejects[from:] are the rejects it added
+	rejected []int // the batch row of each, in order
 }
 
-// inputOrder sorts the rejects it added, from b.Rejects[from:], by batch row.
-func (iso *isolator[T]) inputOrder(from int) {
-	added := iso.b.Rejects[from:]
-	if len(added) != len(iso.rejected) {
-		return // not ours alone: leave them as they are
+// inputOrder puts the rejects it added in batch row order.
+func (iso *isolator[T]) inputOrder() {
+	type rowReject struct {
+		row int
+		rj  pipeline.Reject
 	}
-	perm := make([]int, len(added))
-	for k := range perm {
-		perm[k] = k
+	added := iso.b.Rejects[iso.from:]
+	pairs := make([]rowReject, len(added))
+	for k := range added {
+		pairs[k] = rowReject{iso.rejected[k], added[k]}
 	}
-	slices.SortStableFunc(perm, func(x, y int) int { return cmp.Compare(iso.rejected[x], iso.rejected[y]) })
-	sorted := make([]pipeline.Reject, len(added))
-	for k, p := range perm {
-		sorted[k] = added[p]
+	slices.SortFunc(pairs, func(x, y rowReject) int { return cmp.Compare(x.row, y.row) })
+	for k, p := range pairs {
+		added[k] = p.rj
 	}
-	copy(added, sorted)
 }
 
 // load stores rows, rejecting the ones the server refuses. known, when not nil, is the

@@ -266,10 +266,8 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		if bin != nil {
 			known = nil
 		}
-		from := len(b.Rejects)
-		var iso *isolator[T]
 		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, func(tx pgx.Tx) (int64, error) {
-			iso = &isolator[T]{sink: s, tx: tx, b: b}
+			iso := &isolator[T]{sink: s, tx: tx, b: b, from: len(b.Rejects)}
 			all := ord.idx
 			if all == nil {
 				all = make([]int, len(b.Rows)) // only here: isolation sends subsets
@@ -278,11 +276,9 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 				}
 			}
 			err := iso.load(ctx, all, known)
+			iso.inputOrder() // rows sent in key order were refused in key order
 			return iso.written, err
 		})
-		if iso != nil && ord.idx != nil {
-			iso.inputOrder(from) // rows sent in key order were refused in key order
-		}
 	}
 	if err != nil {
 		return pipeline.WriteStats{}, s.client.scrub(err)
