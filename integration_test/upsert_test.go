@@ -23,7 +23,7 @@ import (
 // upsert (last occurrence wins) and ignore (first occurrence wins).
 func keyedInput(seed uint64, n int, dupFrac float64) (csv []byte, last, first map[int64]string) {
 	rnd := rand.New(rand.NewPCG(seed, 4))
-	last, first = map[int64]string{}, map[int64]string{}
+	w := newWinners()
 	var keys []int64
 	var b bytes.Buffer
 	b.WriteString("id,val\n")
@@ -37,17 +37,39 @@ func keyedInput(seed uint64, n int, dupFrac float64) (csv []byte, last, first ma
 		}
 		v := fmt.Sprintf("row %d, \"%d\"", i, k)
 		fmt.Fprintf(&b, "%d,\"%s\"\n", k, bytes.ReplaceAll([]byte(v), []byte(`"`), []byte(`""`)))
-		occurrence(last, first, k, v)
+		w.add(k, v)
 	}
-	return b.Bytes(), last, first
+	return b.Bytes(), w.last, w.first
 }
 
-// occurrence records v as key k's last occurrence, and as its first when k is new.
-func occurrence(last, first map[int64]string, k int64, v string) {
-	last[k] = v
-	if _, ok := first[k]; !ok {
-		first[k] = v
+// winners is the value each key of an input must end with: its last occurrence for
+// upsert, its first for ignore.
+type winners struct{ last, first map[int64]string }
+
+func newWinners() winners { return winners{last: map[int64]string{}, first: map[int64]string{}} }
+
+// add records an occurrence of key k with value v.
+func (w winners) add(k int64, v string) {
+	w.last[k] = v
+	if _, ok := w.first[k]; !ok {
+		w.first[k] = v
 	}
+}
+
+// of returns the values mode keeps.
+func (w winners) of(mode string) map[int64]string {
+	if mode == "ignore" {
+		return w.first
+	}
+	return w.last
+}
+
+// loadKeyed creates table (id bigint primary key, then cols) and imports path into it
+// with `tmimport csv --mode mode` and args.
+func loadKeyed(t *testing.T, db *pgtest.DB, table, cols, mode, path string, args ...string) result {
+	t.Helper()
+	mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, "+cols+")")
+	return runCLI(t, append([]string{"csv", "--to", db.DSN, "--table", table, "--mode", mode}, append(args, path)...)...)
 }
 
 // tableMap reads id → val.
@@ -217,7 +239,7 @@ func TestKeyedModesKeepInputOrderWithRaggedRowsAndRejects(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(7, 7))
 	var b bytes.Buffer
 	b.WriteString("id,val,n\n")
-	last, first := map[int64]string{}, map[int64]string{}
+	w := newWinners()
 	bad := 0
 	for i := range 6000 {
 		k := rnd.Int64N(40)
@@ -228,22 +250,17 @@ func TestKeyedModesKeepInputOrderWithRaggedRowsAndRejects(t *testing.T) {
 		}
 		v := fmt.Sprintf("%d:%s", i, strings.Repeat("x", []int{1, 30, 700, 1900}[rnd.IntN(4)]))
 		fmt.Fprintf(&b, "%d,%s,%d\n", k, v, i)
-		occurrence(last, first, k, v)
+		w.add(k, v)
 	}
 	path := writeFile(t, "ragged.csv", b.Bytes())
 	for _, mode := range []string{"upsert", "ignore"} {
 		table := "ragged_" + mode
-		mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text, n int)")
-		r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", "2",
-			"--batch-rows", "3000", "--max-rejects", "100", "-q", "--report", "json", path)
+		r := loadKeyed(t, db, table, "val text, n int", mode, path, "--workers", "2",
+			"--batch-rows", "3000", "--max-rejects", "100", "-q", "--report", "json")
 		require.Equal(t, 3, r.code, r.stderr)
 		rep := reportOf(t, r)
 		require.EqualValues(t, bad, rep["rows_rejected"])
-		want := last
-		if mode == "ignore" {
-			want = first
-		}
-		require.Equal(t, want, tableMap(t, db.Pool, table), mode)
+		require.Equal(t, w.of(mode), tableMap(t, db.Pool, table), mode)
 	}
 }
 
@@ -261,7 +278,7 @@ func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 9))
 	b := bytes.NewBufferString("id,val,n\n")
 	line, wantLines := int64(2), map[int64]string{}
-	last, first := map[int64]string{}, map[int64]string{}
+	w := newWinners()
 	for i := range 5000 {
 		k := rnd.Int64N(4000) // about a fifth of the keys repeat
 		v := fmt.Sprintf("%d", i)
@@ -281,7 +298,7 @@ func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 			row = fmt.Sprintf(",\"%s\",%d\n", v, i)
 		default:
 			bad = false
-			occurrence(last, first, k, v)
+			w.add(k, v)
 		}
 		if bad {
 			wantLines[line] = row
@@ -298,10 +315,9 @@ func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 		}{{true, 2}, {false, 2}, {true, 1}} {
 			table := fmt.Sprintf("shuffled_%s_%v_%d", mode, c.binary, c.workers)
 			rejects := path + table + ".rejects.jsonl"
-			mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text, n int)")
-			r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", strconv.Itoa(c.workers),
+			r := loadKeyed(t, db, table, "val text, n int", mode, path, "--workers", strconv.Itoa(c.workers),
 				"--batch-rows", "700", "--max-rejects", "100", "--rejects", rejects, "--binary="+strconv.FormatBool(c.binary),
-				"-q", "--report", "json", path)
+				"-q", "--report", "json")
 			require.Equal(t, 3, r.code, r.stderr)
 			require.EqualValues(t, len(wantLines), reportOf(t, r)["rows_rejected"])
 			got, order := rejectLines(t, rejects, path)
@@ -309,11 +325,7 @@ func TestKeyedModesStagedInKeyOrderReportRejectsByLine(t *testing.T) {
 			if c.workers == 1 {
 				require.True(t, slices.IsSorted(order), "%s: rejects in input order, got lines %v", table, order)
 			}
-			want := last
-			if mode == "ignore" {
-				want = first
-			}
-			require.Equal(t, want, tableMap(t, db.Pool, table), table)
+			require.Equal(t, w.of(mode), tableMap(t, db.Pool, table), table)
 		}
 	}
 }
@@ -327,27 +339,22 @@ func TestKeyedModesKeepTheInputsLineEndings(t *testing.T) {
 	db := pgtest.Start(t)
 	for _, eol := range []string{"\r\n", "\r"} {
 		rnd := rand.New(rand.NewPCG(5, uint64(len(eol))))
-		last, first := map[int64]string{}, map[int64]string{}
+		w := newWinners()
 		rows := []string{"id,val"}
 		for i := range 2000 {
 			k := rnd.Int64N(1500)
 			v := fmt.Sprintf("v%d", i)
 			rows = append(rows, fmt.Sprintf("%d,%s", k, v))
-			occurrence(last, first, k, v)
+			w.add(k, v)
 		}
 		path := writeFile(t, fmt.Sprintf("eol%d.csv", len(eol)), []byte(strings.Join(rows, eol)))
 		for _, mode := range []string{"upsert", "ignore"} {
 			for _, binary := range []bool{false, true} {
 				table := fmt.Sprintf("eol%d_%s_%v", len(eol), mode, binary)
-				mustExec(t, db.Pool, "create table "+table+" (id bigint primary key, val text)")
-				r := runCLI(t, "csv", "--to", db.DSN, "--table", table, "--mode", mode, "--workers", "2",
-					"--batch-rows", "300", "--binary="+strconv.FormatBool(binary), "-q", path)
+				r := loadKeyed(t, db, table, "val text", mode, path, "--workers", "2",
+					"--batch-rows", "300", "--binary="+strconv.FormatBool(binary), "-q")
 				require.Zero(t, r.code, "%s: %s", table, r.stderr)
-				want := last
-				if mode == "ignore" {
-					want = first
-				}
-				require.Equal(t, want, tableMap(t, db.Pool, table), table)
+				require.Equal(t, w.of(mode), tableMap(t, db.Pool, table), table)
 			}
 		}
 	}
