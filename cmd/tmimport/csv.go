@@ -104,6 +104,10 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cols := columnNames(tableCols)
+	// Records carry no fields unless a geometry stage needs them: routing by key and
+	// binary encoding split them, with splitters reused across calls (from several
+	// workers at once).
+	splitters := &sync.Pool{New: func() any { return src.Splitter() }}
 	cfg := pgio.CopyConfig[csvsrc.Record]{
 		Table: table, Columns: cols, Raw: recordRaw, Mode: mode,
 		CSV:     pgio.CSVFormat{Delimiter: dialect.Delimiter, Quote: dialect.Quote, Escape: dialect.Escape, Null: dialect.Null},
@@ -118,7 +122,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		keys := newKeyReader(src, tableCols, idx)
+		keys := newKeyReader(splitters, tableCols, idx)
 		partition = keys.hash
 		cfg.IntKey = keys.intKey()
 		if size == 0 && f.workers > 1 { // key affinity reads the input once per worker
@@ -127,7 +131,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if f.binary && len(geoms) == 0 {
-		binaryPath(tableCols, src, &cfg, f.binarySet, stderr)
+		binaryPath(tableCols, splitters, &cfg, f.binarySet, stderr)
 	}
 	sink, staging, err := buildSink(ctx, client, table, fileInput(pos[0]), &f.common, replace, &cfg, stderr)
 	if err != nil {
@@ -169,21 +173,20 @@ func recordRaw(r csvsrc.Record) []byte { return r.Raw }
 // keyReader reads the key fields of records. Keyed imports do not parse every field of
 // every record in the source: each worker reads every record to route it by key, but
 // only needs the fields of its own share. So only the fields up to the last key column
-// are split here, with splitters reused across calls (from several workers at once).
+// are split here.
 type keyReader struct {
 	idx       []int                      // the key columns' fields
 	n         int                        // fields up to the last key column
 	parse     func([]byte) (int64, bool) // a key of one integer column, or nil
-	splitters sync.Pool
+	splitters *sync.Pool                 // of *csvsrc.Splitter
 }
 
 // newKeyReader reads the key at fields idx of the target columns cols.
-func newKeyReader(src *csvsrc.Source, cols []pgio.Column, idx []int) *keyReader {
-	k := &keyReader{idx: idx, n: slices.Max(idx) + 1}
+func newKeyReader(splitters *sync.Pool, cols []pgio.Column, idx []int) *keyReader {
+	k := &keyReader{idx: idx, n: slices.Max(idx) + 1, splitters: splitters}
 	if len(idx) == 1 {
 		k.parse, _ = copybin.IntParser(cols[idx[0]].Type)
 	}
-	k.splitters.New = func() any { return src.Splitter() }
 	return k
 }
 
@@ -378,7 +381,7 @@ func bindGeometry(cols []csvgeom.Column, header []string) error {
 // binaryPath sets up client-side conversion to binary COPY for the target columns'
 // types; when a type is not supported, the import stays on the CSV path (and says so
 // when --binary was asked for explicitly).
-func binaryPath(cols []pgio.Column, src *csvsrc.Source, cfg *pgio.CopyConfig[csvsrc.Record], explicit bool, stderr io.Writer) {
+func binaryPath(cols []pgio.Column, splitters *sync.Pool, cfg *pgio.CopyConfig[csvsrc.Record], explicit bool, stderr io.Writer) {
 	types := make([]string, len(cols))
 	for i, col := range cols {
 		types[i] = col.Type
@@ -391,9 +394,7 @@ func binaryPath(cols []pgio.Column, src *csvsrc.Source, cfg *pgio.CopyConfig[csv
 		return
 	}
 	// The source does not parse fields on this path (geometry stages, which need them,
-	// take the CSV path): split them here, with splitters reused across calls (Binary
-	// runs a few hundred rows at a time, from several workers at once).
-	splitters := sync.Pool{New: func() any { return src.Splitter() }}
+	// take the CSV path): split them here (Binary runs a few hundred rows at a time).
 	cfg.Binary = func(rows []csvsrc.Record, dst []byte) ([]byte, error) {
 		sp := splitters.Get().(*csvsrc.Splitter)
 		defer splitters.Put(sp)

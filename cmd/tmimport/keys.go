@@ -47,28 +47,37 @@ func keyIndexes(cols, key []string) ([]int, error) {
 	return idx, nil
 }
 
-// hashFields hashes the key fields of a record (FNV-1a, NULL distinct from empty) for
-// key affinity. Records with too few fields hash what they have; the server rejects them.
+// FNV-1a, 64 bits: the partition hashes of key affinity.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnv mixes byte c into hash h.
+func fnv(h uint64, c byte) uint64 { return (h ^ uint64(c)) * fnvPrime }
+
+// hashFields hashes the key fields of a record (NULL distinct from empty) for key
+// affinity. Records with too few fields hash what they have; the server rejects them.
 func hashFields(fields [][]byte, idx []int) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for _, i := range idx {
 		if i >= len(fields) || fields[i] == nil {
-			h = (h ^ 0xff) * 1099511628211
+			h = fnv(h, 0xff)
 			continue
 		}
 		for _, c := range fields[i] {
-			h = (h ^ uint64(c)) * 1099511628211
+			h = fnv(h, c)
 		}
-		h = (h ^ 0xfe) * 1099511628211
+		h = fnv(h, 0xfe)
 	}
 	return h
 }
 
-// hashInt hashes an integer key's value (FNV-1a of its 8 bytes), for key affinity.
+// hashInt hashes an integer key's value (its 8 bytes), for key affinity.
 func hashInt(v int64) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for i := range 8 {
-		h = (h ^ uint64(byte(v>>(8*i)))) * 1099511628211
+		h = fnv(h, byte(v>>(8*i)))
 	}
 	return h
 }
