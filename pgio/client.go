@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -220,3 +221,9 @@ func (e *NotConnectedError) Error() string {
 
 // Is makes errors.Is(err, ErrNotConnected) true.
 func (e *NotConnectedError) Is(target error) bool { return target == ErrNotConnected }
+
+// severity returns e's severity as the server sent it before translation (ERROR, FATAL,
+// PANIC), falling back to the possibly localized Severity for servers older than 9.6,
+// which send no unlocalized field. Compare severities only through it: a server with
+// lc_messages set to another language sends, for example, "FEHLER" in Severity.
+func severity(e *pgconn.PgError) string { return cmp.Or(e.SeverityUnlocalized, e.Severity) }

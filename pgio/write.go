@@ -328,7 +328,7 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 	}
 	if err := tx.Commit(ctx); err != nil {
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Severity == "ERROR" {
+		if errors.As(err, &pgErr) && severity(pgErr) == "ERROR" {
 			return 0, err // the server refused the commit: rolled back
 		}
 		// The connection failed (or the backend was terminated, FATAL) while COMMIT was
