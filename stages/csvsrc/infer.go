@@ -1,6 +1,7 @@
 package csvsrc
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ const (
 	TypeDouble      = "double precision"
 	TypeBoolean     = "boolean"
 	TypeDate        = "date"
+	TypeTimestamp   = "timestamp"
 	TypeTimestamptz = "timestamptz"
 	TypeText        = "text"
 )
@@ -25,8 +27,9 @@ const (
 	candDouble
 	candBoolean
 	candDate
+	candTimestamp
 	candTimestamptz
-	candAll = candBigint | candNumeric | candDouble | candBoolean | candDate | candTimestamptz
+	candAll = candBigint | candNumeric | candDouble | candBoolean | candDate | candTimestamp | candTimestamptz
 )
 
 var candNames = []struct {
@@ -34,7 +37,8 @@ var candNames = []struct {
 	name string
 }{
 	{candBigint, TypeBigint}, {candNumeric, TypeNumeric}, {candDouble, TypeDouble},
-	{candBoolean, TypeBoolean}, {candDate, TypeDate}, {candTimestamptz, TypeTimestamptz},
+	{candBoolean, TypeBoolean}, {candDate, TypeDate}, {candTimestamp, TypeTimestamp},
+	{candTimestamptz, TypeTimestamptz},
 }
 
 // InferTypes infers a PostgreSQL type for each of ncols columns from a sample of
@@ -43,16 +47,26 @@ var candNames = []struct {
 // A column gets the first of these types that accepts every non-NULL value in the
 // sample, the way PostgreSQL's input functions would read them:
 //
-//   - bigint: an optional sign and decimal digits, in the int64 range;
+//   - bigint: an optional minus sign and decimal digits, in the int64 range;
 //   - numeric: integers beyond the int64 range;
 //   - double precision: decimal numbers with a fraction or exponent, Infinity, NaN;
 //   - boolean: t, f, true, false, yes, no, on, off, 1, 0 in any case (a column of
 //     only 0 and 1 is bigint);
 //   - date: 2006-01-02;
-//   - timestamptz: RFC 3339 (2006-01-02T15:04:05Z07:00) or 2006-01-02 15:04:05 with
-//     an optional fraction and zone (±hh, ±hh:mm, ±hhmm, Z); a column mixing dates and
-//     timestamps is timestamptz;
+//   - timestamp (without time zone): 2006-01-02 15:04:05 or 2006-01-02T15:04:05, with
+//     an optional fraction and no zone; a column mixing dates and such timestamps is
+//     timestamp;
+//   - timestamptz: the same with a zone (±hh, ±hh:mm, ±hhmm, Z), as in RFC 3339; a
+//     column where any timestamp has a zone is timestamptz (a timestamp column would
+//     silently drop the zones; the zone-less values are then read in the session's
+//     TimeZone);
 //   - text otherwise, and for a column that is NULL throughout the sample.
+//
+// A number whose text a numeric column would not give back is text: a leading zero
+// followed by another digit (zip codes such as 00001, codes such as 007, -01, 00.5) or
+// a leading '+' (phone numbers such as +4930…). pandas reads such a column as integers
+// and loses the zeros; psql's \copy and ogr2ogr (without AUTODETECT_TYPE) keep text;
+// text is the choice that loses nothing. A lone 0 and 0.5 stay numbers.
 //
 // An empty (quoted) string makes a column text. Records with fewer fields than ncols
 // leave the missing columns unconstrained.
@@ -104,12 +118,13 @@ func accepts(v string, cand int) int {
 	if cand&candBoolean != 0 && isBool(v) {
 		ok |= candBoolean
 	}
-	if cand&(candDate|candTimestamptz) != 0 {
-		switch {
-		case isDate(v):
-			ok |= candDate | candTimestamptz
-		case isTimestamp(v):
+	if cand&(candDate|candTimestamp|candTimestamptz) != 0 {
+		if isDate(v) {
+			ok |= candDate | candTimestamp | candTimestamptz
+		} else if ts, zoned := isTimestamp(v); ts && zoned {
 			ok |= candTimestamptz
+		} else if ts {
+			ok |= candTimestamp | candTimestamptz
 		}
 	}
 	return ok & cand
@@ -125,10 +140,14 @@ const (
 
 // numberKind tells a decimal integer from another number float8in accepts. It refuses
 // hexadecimal, underscores and surrounding spaces, which PostgreSQL 15 either refuses
-// or reads differently.
+// or reads differently, and numbers whose text a number column would not keep: a
+// leading '+', or a leading zero followed by another digit.
 func numberKind(v string) numKind {
-	s := strings.TrimLeft(v, "+-")
-	if len(v)-len(s) > 1 {
+	s := strings.TrimPrefix(v, "-")
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		return numNone
+	}
+	if len(s) > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9' {
 		return numNone
 	}
 	switch strings.ToLower(s) {
@@ -184,12 +203,15 @@ func isDate(v string) bool {
 	return err == nil
 }
 
-// timestampLayouts are the layouts isTimestamp accepts; time.Parse accepts an optional
-// fraction after the seconds in each.
-var timestampLayouts = []string{
-	time.RFC3339,
+// localLayouts and zonedLayouts are the layouts isTimestamp accepts, without and with
+// a zone; time.Parse accepts an optional fraction after the seconds in each.
+var localLayouts = []string{
 	"2006-01-02T15:04:05",
 	"2006-01-02 15:04:05",
+}
+
+var zonedLayouts = []string{
+	time.RFC3339,
 	"2006-01-02 15:04:05Z07:00",
 	"2006-01-02 15:04:05Z07",
 	"2006-01-02 15:04:05Z0700",
@@ -197,14 +219,40 @@ var timestampLayouts = []string{
 	"2006-01-02T15:04:05Z0700",
 }
 
-func isTimestamp(v string) bool {
+// isTimestamp reports whether v is a timestamp, and whether it has a zone.
+func isTimestamp(v string) (ok, zoned bool) {
 	if len(v) < len("2006-01-02 15:04:05") || (v[10] != ' ' && v[10] != 'T') {
-		return false
+		return false, false
 	}
-	for _, l := range timestampLayouts {
+	for _, l := range localLayouts {
 		if _, err := time.Parse(l, v); err == nil {
-			return true
+			return true, false
 		}
 	}
-	return false
+	for _, l := range zonedLayouts {
+		if _, err := time.Parse(l, v); err == nil {
+			return true, true
+		}
+	}
+	return false, false
+}
+
+// SampleHint explains a row that the server refused in a column whose type
+// [InferTypes] chose from a sample: when the column's inferred type (typ) is not text,
+// the refusal is a data exception (SQLSTATE class 22: invalid input syntax, value out
+// of range, bad date or time) and the row lies past the sample of sampleRows rows
+// (index is the row's 0-based index among the data rows, [pipeline.Pos.Index]), the
+// type was inferred too narrow for later data. It returns a hint naming --sample and
+// --types, or "" for any other reject.
+//
+// For example: column "zip" was created as bigint from the first 1000 rows; a later
+// value does not fit: re-create the table with a larger --sample (e.g. --sample
+// 100000) or name its type with --types zip=text.
+func SampleHint(sqlstate, column, typ string, index int64, sampleRows int) string {
+	if column == "" || typ == "" || typ == TypeText || !strings.HasPrefix(sqlstate, "22") || index < int64(sampleRows) {
+		return ""
+	}
+	return fmt.Sprintf("column %q was created as %s from the first %d rows; a later value does not fit: "+
+		"re-create the table with a larger --sample (e.g. --sample %d) or name its type with --types %s=text",
+		column, typ, sampleRows, max(10*sampleRows, 100_000), column)
 }
