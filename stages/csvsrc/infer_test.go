@@ -124,11 +124,11 @@ func TestSampleHint(t *testing.T) {
 		state, col, typ string
 		index           int64
 	}{
-		{"22P02", "n", csvsrc.TypeBigint, 999}, // inside the sample
+		{"22P02", "n", csvsrc.TypeBigint, 999},  // inside the sample
 		{"23505", "n", csvsrc.TypeBigint, 5000}, // a unique violation
-		{"22021", "s", csvsrc.TypeText, 5000},  // text: no inference to blame
-		{"22P02", "", csvsrc.TypeBigint, 5000}, // no column
-		{"22P02", "n", "", 5000},               // not an inferred column (--types)
+		{"22021", "s", csvsrc.TypeText, 5000},   // text: no inference to blame
+		{"22P02", "", csvsrc.TypeBigint, 5000},  // no column
+		{"22P02", "n", "", 5000},                // not an inferred column (--types)
 	} {
 		require.Empty(t, csvsrc.SampleHint(c.state, c.col, c.typ, c.index, 1000), c)
 	}
