@@ -20,6 +20,7 @@ import (
 	"iter"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -158,7 +159,11 @@ func (s *Source) readSample() error {
 			inf.add(&f, s.opts)
 		}
 	}
-	s.cols = inf.columns(s.opts)
+	cols, err := inf.columns(s.opts)
+	if err != nil {
+		return fmt.Errorf("geojsonsrc: %s: %w", s.name, err)
+	}
+	s.cols = cols
 	return nil
 }
 
@@ -183,7 +188,8 @@ func (s *Source) next() (any, error) {
 // Columns returns the columns the input provides, inferred from the sample: properties
 // sorted by name, then "id" when features have an id member but no "id" property, then
 // the geometry column, typed geometry(<Type>,<SRID>) (Geometry when the sample mixes
-// types).
+// types). The geometry column is always there: a property that has its name (in any
+// case) makes Open and NewReader fail with [ErrGeometryColumnClash].
 func (s *Source) Columns() []Column { return s.cols }
 
 // Bind sets the target columns, in COPY order, that records carry: each must be one of
@@ -337,6 +343,9 @@ func (s *Source) appendRecord(dst []byte, f *geo.Feature) ([]byte, error) {
 func (s *Source) unknownProperty(f *geo.Feature) error {
 	for k := range f.Properties {
 		if !slices.ContainsFunc(s.bound, func(c Column) bool { return c.kind == propCol && c.Name == k }) {
+			if strings.EqualFold(k, s.opts.GeometryColumn) {
+				return clashError(k, "property", s.opts.GeometryColumn)
+			}
 			return fmt.Errorf("property %q is not a column of the table (use --add-columns)", k)
 		}
 	}

@@ -2,6 +2,7 @@ package geojsonsrc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,7 +14,7 @@ import (
 // inference collects what the sample says about each property.
 type inference struct {
 	order    []string
-	kinds    map[string]map[string]bool // property -> kinds seen: int, float, bool, string, json
+	kinds    map[string]map[string]bool // property -> kinds seen: int, bignum, float, bool, string, json
 	ids      bool
 	idKinds  map[string]bool
 	geoTypes map[string]bool
@@ -48,12 +49,22 @@ func (in *inference) add(f *geo.Feature, o Options) {
 	}
 }
 
-// kindOf classifies a decoded JSON value.
+// kindOf classifies a decoded JSON value. Numbers arrive as json.Number, their exact
+// text: "int" fits bigint; "bignum" is an integer beyond the int64 range, or a number
+// beyond double precision's range, that only numeric holds exactly (or at all);
+// "float" is any other number.
 func kindOf(v any) string {
 	switch x := v.(type) {
 	case json.Number:
-		if _, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+		s := string(x)
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return "int"
+		}
+		if !strings.ContainsAny(s, ".eE") {
+			return "bignum" // an integer literal past int64: a double would round it
+		}
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return "bignum" // past double precision's range: float8in would refuse it
 		}
 		return "float"
 	case bool:
@@ -76,6 +87,8 @@ func pgType(kinds map[string]bool) string {
 		return "boolean"
 	case kinds["bool"]:
 		return "text"
+	case kinds["bignum"]:
+		return "numeric"
 	case kinds["float"]:
 		return "double precision"
 	default:
@@ -84,16 +97,30 @@ func pgType(kinds map[string]bool) string {
 }
 
 // columns returns the inferred columns: properties sorted by name, the feature id when
-// it is not also a property, and the geometry.
-func (in *inference) columns(o Options) []Column {
+// it is not also a property, and the geometry, always.
+//
+// A property (or the feature id's "id" column) whose name equals the geometry
+// column's, ignoring case as PostgreSQL's folding of unquoted names and the column
+// mapping do, is an error ([ErrGeometryColumnClash]) that names it and suggests
+// --geometry-column: the table cannot have both, and taking the property would lose
+// every geometry. ogr2ogr refuses such a field too ("Cannot create field geom. It has
+// the same name as the geometry field."), though it then goes on without the field.
+func (in *inference) columns(o Options) ([]Column, error) {
 	var cols []Column
 	seen := map[string]bool{}
 	slices.Sort(in.order) // properties arrive as a map: sorted names keep the table stable
+	geom := strings.ToLower(o.GeometryColumn)
 	for _, k := range in.order {
+		if strings.ToLower(k) == geom {
+			return nil, clashError(k, "property", o.GeometryColumn)
+		}
 		cols = append(cols, Column{Name: k, Type: pgType(in.kinds[k]), kind: propCol})
 		seen[strings.ToLower(k)] = true
 	}
 	if in.ids && !seen["id"] {
+		if geom == "id" {
+			return nil, clashError("id", "feature id member", o.GeometryColumn)
+		}
 		cols = append(cols, Column{Name: "id", Type: pgType(in.idKinds), kind: idCol})
 	}
 	typ := "Geometry"
@@ -114,8 +141,19 @@ func (in *inference) columns(o Options) []Column {
 			srid = geo.SRIDWGS84
 		}
 	}
-	if o.GeometryColumn != "" && !seen[strings.ToLower(o.GeometryColumn)] {
-		cols = append(cols, Column{Name: o.GeometryColumn, Type: fmt.Sprintf("geometry(%s,%d)", typ, srid), kind: geomCol})
+	cols = append(cols, Column{Name: o.GeometryColumn, Type: fmt.Sprintf("geometry(%s,%d)", typ, srid), kind: geomCol})
+	return cols, nil
+}
+
+// ErrGeometryColumnClash means a property has the geometry column's name.
+var ErrGeometryColumnClash = errors.New("a property has the geometry column's name")
+
+func clashError(name, what, geom string) error {
+	other := "geometry"
+	if strings.EqualFold(geom, other) {
+		other = "geom"
 	}
-	return cols
+	return fmt.Errorf("%w: %s %q has the name of the geometry column %q (names are compared ignoring case); "+
+		"name the geometry column otherwise with --geometry-column (e.g. --geometry-column %s)",
+		ErrGeometryColumnClash, what, name, geom, other)
 }
