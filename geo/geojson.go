@@ -73,8 +73,11 @@ type Feature struct {
 	// map[string]any and arrays []any.
 	Properties map[string]any
 	// SRID comes from the crs member of the feature, else of the
-	// FeatureCollection, else from GeoJSONOptions.SRID.
+	// FeatureCollection (when it came before "features"; see
+	// [GeoJSONReader.LateCRS]), else from GeoJSONOptions.SRID.
 	SRID int
+	// OwnCRS reports that SRID came from the feature's own crs member.
+	OwnCRS bool
 	// HasZ reports that some position had a third ordinate, which was dropped:
 	// orb geometries are 2D.
 	HasZ bool
@@ -93,10 +96,16 @@ type Feature struct {
 //   - a single Feature, or a bare Geometry, returned as a Feature without properties.
 //
 // Features may be Geometry objects too. A crs member (the GeoJSON 2008 form,
-// {"type":"name","properties":{"name":"EPSG:3857"}}) sets the SRID; on a
-// FeatureCollection it must come before "features" to apply. A crs found after
-// the features that names another SRID than the one they were decoded with is
-// a fatal error, since they have already been returned.
+// {"type":"name","properties":{"name":"EPSG:3857"}}) sets the SRID. On a
+// FeatureCollection it applies to the features that follow it. A crs that
+// comes after "features", as JSON allows and ogr2ogr accepts, cannot change
+// features already returned, and the reader keeps memory bounded rather than
+// hold them back: it reads the crs, returns nothing for it, and records it
+// when it names another SRID than the features were returned with. The
+// caller learns of it from [GeoJSONReader.LateCRS] once Next has returned
+// the collection's last feature (at the latest at io.EOF), and can re-tag
+// what it stored ([LateCRS.Applies] says which features). A crs that cannot
+// be read is a fatal error wherever it is, naming it.
 //
 // A feature that is well-formed JSON but not a valid feature (a bad or unknown
 // geometry, a short position, over a cap) is returned as a *[FeatureError]
@@ -119,7 +128,36 @@ type GeoJSONReader struct {
 
 	readAhead int  // bytes fast wants buffered; fastReadAhead outside tests
 	noFast    bool // tests: always scan, then decode
+	late      []LateCRS
 }
+
+// LateCRS is a crs member of a FeatureCollection that came after its
+// "features" member and names another SRID than the collection's features
+// were returned with. See [GeoJSONReader.LateCRS].
+type LateCRS struct {
+	// Offset is the input byte offset of the FeatureCollection.
+	Offset int64
+	// SRID is the SRID the crs names.
+	SRID int
+	// Decoded is the SRID the features were returned with: GeoJSONOptions.SRID,
+	// or that of an earlier crs member of the collection.
+	Decoded int
+	// First is the Index of the collection's first feature, and Count how
+	// many features (decoded or not) the collection held.
+	First, Count int64
+}
+
+// Applies reports whether the late crs is the one f should have had: f is one
+// of the collection's features and its SRID did not come from a crs of its own.
+func (l LateCRS) Applies(f *Feature) bool {
+	return f.Index >= l.First && f.Index < l.First+l.Count && !f.OwnCRS
+}
+
+// LateCRS returns the crs members found so far that came after the features
+// they apply to (see [GeoJSONReader]), in input order; usually none. The one
+// of a FeatureCollection is there once Next has returned io.EOF or anything
+// after the collection's last feature.
+func (r *GeoJSONReader) LateCRS() []LateCRS { return r.late }
 
 type readerState int
 
@@ -140,6 +178,7 @@ type topObject struct {
 	srid       int    // SRID for the features
 	crsErr     error  // a crs member that could not be read, fatal for a FeatureCollection
 	elemStart  int64  // input offset of the current element of "features"
+	firstIndex int64  // Index of the first element of "features"
 	count      int64  // elements read from "features"
 }
 
@@ -304,7 +343,7 @@ func (r *GeoJSONReader) member() (done bool, err error) {
 		}
 		in.pos++
 		in.release()
-		r.obj.collection, r.obj.tooLarge = true, true
+		r.obj.collection, r.obj.tooLarge, r.obj.firstIndex = true, true, r.index
 		r.state = stateFeatures
 		return false, nil
 	}
@@ -397,9 +436,10 @@ func (r *GeoJSONReader) topCRS() error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("geo: FeatureCollection at byte offset %d: %w", r.obj.start, err)
-	case srid != r.obj.srid:
-		return fmt.Errorf("%w: the crs of the FeatureCollection at byte offset %d names SRID %d after its features were decoded with SRID %d; put \"crs\" before \"features\"",
-			ErrSRID, r.obj.start, srid, r.obj.srid)
+	case srid != r.obj.srid && r.obj.count > 0:
+		// After "features": too late for them, so recorded for the caller.
+		r.late = append(r.late, LateCRS{Offset: r.obj.start, SRID: srid, Decoded: r.obj.srid,
+			First: r.obj.firstIndex, Count: r.obj.count})
 	}
 	return nil
 }

@@ -220,7 +220,7 @@ func (d *featureDecoder) crs(f *Feature) error {
 	}
 	srid, err := sridOfCRS(v)
 	if srid != 0 {
-		f.SRID = srid
+		f.SRID, f.OwnCRS = srid, true
 	}
 	return err
 }

@@ -255,8 +255,8 @@ func TestGeoJSONReaderFatal(t *testing.T) {
 		{"top-level array", `[` + pointFeature + `]`, 0, 0, nil},
 		{"top-level junk", pointFeature + "\nhello", 1, int64(len(pointFeature)) + 1, nil},
 		{"junk between members", `{"type":"FeatureCollection" "features":[]}`, 0, 28, nil},
-		{"conflicting crs after features", `{"type":"FeatureCollection","features":[` + pointFeature +
-			`],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}}`, 1, -1, ErrSRID},
+		{"unreadable crs after features", `{"type":"FeatureCollection","features":[` + pointFeature +
+			`],"crs":{"type":"name","properties":{"name":"EPSG:999999"}}}`, 1, -1, ErrSRID},
 		{"unsupported crs", `{"type":"FeatureCollection","crs":{"type":"link","properties":{}},"features":[` + pointFeature + `]}`, 0, -1, ErrSRID},
 		{"type after features", `{"features":[` + pointFeature + `],"type":"Feature"}`, 1, -1, nil},
 		{"second features member", `{"type":"FeatureCollection","features":[],"features":[]}`, 0, 53, nil},
@@ -496,6 +496,11 @@ func TestParseSRID(t *testing.T) {
 		{"EPSG:", 0},
 		{"EPSG:-1", 0},
 		{"EPSG:1000000", 0},
+		{"EPSG:999999", 0},
+		{"urn:ogc:def:crs:EPSG::999999", 0},
+		{"EPSG:100", 0},
+		{"EPSG:32767", 32767},
+		{"EPSG:900913", 3857},
 		{"WGS84", 0},
 	}
 	for _, tc := range cases {
