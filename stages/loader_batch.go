@@ -2,7 +2,9 @@ package stages
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/sourcegraph/conc/panics"
@@ -39,33 +41,42 @@ type loadSlot[K comparable, V any] struct {
 	i int
 }
 
-// loaderBatch is one fetch: the keys it collects and, once done is closed, the results.
-// Its fields are guarded by the Loader's mu until done is closed and read-only after;
-// keys no longer change once the batch is shut, so the fetch reads them unlocked.
+// loaderBatch is one fetch: the keys it collects and, once settled, the results. Its
+// fields are guarded by the Loader's mu until it is settled, and read-only after
+// (keys is dropped then); keys no longer change once the batch is shut, so the fetch
+// reads them unlocked. The built-in cache keeps settled batches as its entries: a
+// primed key is a batch of its own, settled from the start.
 type loaderBatch[K comparable, V any] struct {
-	ctx    context.Context // the first caller's, for its values
-	keys   []K
-	timer  *time.Timer             // the window; nil when batching is off
-	shut   bool                    // takes no more keys: dispatched, or failed by Close
-	cancel context.CancelCauseFunc // cancels the running fetch
+	ctx       context.Context // the first caller's, for its values
+	keys      []K
+	timer     *time.Timer             // the window; nil until armed, and when batching is off
+	shut      bool                    // takes no more keys: dispatched, or failed by Close
+	cancel    context.CancelCauseFunc // cancels the running fetch
+	cancelled bool                    // Close failed it while it ran
+	pos       int                     // index in the Loader's running
 
-	done chan struct{} // closed by finish when the results below are set
-	vals []V
-	errs []error // nil, or one per key
-	err  error   // the whole batch failed: every key gets it
+	settled atomic.Bool   // the results below are set; read without a lock on the hit path
+	done    chan struct{} // closed when settled
+	vals    []V
+	errs    []error // nil, or one per key
+	err     error   // the whole batch failed: every key gets it
 }
 
-// finished reports whether b's results are published.
-func (b *loaderBatch[K, V]) finished() bool {
-	select {
-	case <-b.done:
-		return true
-	default:
-		return false
-	}
+// closedDone is the done channel of batches settled from the start (primed keys).
+var closedDone = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// settledBatch returns a settled batch with room for n values, for primed keys.
+func settledBatch[K comparable, V any](n int) *loaderBatch[K, V] {
+	b := &loaderBatch[K, V]{done: closedDone, vals: make([]V, 0, n)}
+	b.settled.Store(true)
+	return b
 }
 
-// result returns the value and error of entry i. The batch is done.
+// result returns the value and error of entry i. The batch is settled.
 func (b *loaderBatch[K, V]) result(i int) (V, error) {
 	if b.err != nil {
 		var zero V
@@ -77,10 +88,20 @@ func (b *loaderBatch[K, V]) result(i int) (V, error) {
 	return b.vals[i], nil
 }
 
-// lock locks l.mu for a load, unless ctx has ended or the Loader is closed.
-func (l *Loader[K, V]) lock(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// contextError is the error of a load of key abandoned because ctx ended: it says so
+// and wraps ctx.Err() and, when it differs, the cause.
+func contextError[K any](ctx context.Context, key K) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("stages: load of key %v abandoned, its context ended: %w: %w", key, err, cause)
+	}
+	return fmt.Errorf("stages: load of key %v abandoned, its context ended: %w", key, err)
+}
+
+// lock locks l.mu for a load of key, unless ctx has ended or the Loader is closed.
+func (l *Loader[K, V]) lock(ctx context.Context, key K) error {
+	if ctx.Err() != nil {
+		return contextError(ctx, key)
 	}
 	l.mu.Lock()
 	if l.closed.Load() {
@@ -90,58 +111,76 @@ func (l *Loader[K, V]) lock(ctx context.Context) error {
 	return nil
 }
 
-// enqueue finds or makes the slot of key (see slotLocked).
-func (l *Loader[K, V]) enqueue(ctx context.Context, key K) (s loadSlot[K, V], e Entry[V], err error) {
-	if err := l.lock(ctx); err != nil {
-		return s, e, err
+// lockError is the error lock would return now for key, once it has failed.
+func (l *Loader[K, V]) lockError(ctx context.Context, key K) error {
+	if ctx.Err() != nil {
+		return contextError(ctx, key)
 	}
-	s, e, _ = l.slotLocked(ctx, key)
-	l.mu.Unlock()
-	return s, e, nil
+	return ErrLoaderClosed
 }
 
-// slotLocked returns the slot that will hold key's result: the slot of a fetch of the
-// same cache key already under way, or a new slot in the open batch. hit reports that
-// the cache answered instead (a fetch settled since the caller's lock-free Get); then
-// e is the entry and s is zero. The caller holds l.mu and has checked l.closed.
-func (l *Loader[K, V]) slotLocked(ctx context.Context, key K) (s loadSlot[K, V], e Entry[V], hit bool) {
-	if l.cache == nil {
-		return l.addLocked(ctx, key), e, false
+// slotLocked returns the slot that will hold key's result (cache key ck): the slot of
+// a fetch of ck already under way, or a new slot in the open batch. hit reports that
+// the cache answered instead; then e is the entry and s is zero. want is how many
+// keys the caller is about to add, to size what it makes. The caller holds l.mu and
+// has checked l.closed, and arms the open batch after its last key.
+func (l *Loader[K, V]) slotLocked(ctx context.Context, key, ck K, want int) (s loadSlot[K, V], e Entry[V], hit bool) {
+	if !l.caching() {
+		return l.addLocked(ctx, key, want), e, false
 	}
-	ck := l.ck(key)
-	if s, ok := l.pending[ck]; ok {
+	if s, ok := l.slots[ck]; ok {
+		if l.own && s.b.settled.Load() {
+			e.Value, e.Err = s.b.result(s.i)
+			return loadSlot[K, V]{}, e, true
+		}
 		return s, e, false
 	}
-	if e, ok := l.cache.Get(ck); ok {
-		return s, e, true
+	if l.cache != nil {
+		if e, ok := l.cache.Get(ck); ok {
+			return s, e, true
+		}
 	}
-	s = l.addLocked(ctx, key)
-	l.pending[ck] = s
+	s = l.addLocked(ctx, key, want)
+	l.insertLocked(ck, s, want)
 	return s, e, false
+}
+
+// insertLocked records slot s for ck, making the map at the first insert, sized for
+// want keys or a batch, whichever is more. The caller holds l.mu.
+func (l *Loader[K, V]) insertLocked(ck K, s loadSlot[K, V], want int) {
+	if l.slots == nil {
+		l.slots = make(map[K]loadSlot[K, V], max(want, l.hint))
+	}
+	l.slots[ck] = s
 }
 
 // addLocked adds key to the open batch, opening one if needed, and dispatches the
 // batch when it is full. The caller holds l.mu.
-func (l *Loader[K, V]) addLocked(ctx context.Context, key K) loadSlot[K, V] {
+func (l *Loader[K, V]) addLocked(ctx context.Context, key K, want int) loadSlot[K, V] {
 	b := l.open
 	if b == nil {
 		b = &loaderBatch[K, V]{
 			ctx:  ctx,
-			keys: make([]K, 0, min(l.maxBatch, max(l.hint, 8))),
+			keys: make([]K, 0, min(l.maxBatch, max(want, l.hint, 8))),
 			done: make(chan struct{}),
 		}
 		l.open = b
-		if l.maxBatch > 1 {
-			l.fetches.Add(1) // the window's goroutine; Done in expire, or by shut
-			b.timer = time.AfterFunc(l.wait, func() { l.expire(b) })
-		}
 	}
 	b.keys = append(b.keys, key)
+	s := loadSlot[K, V]{b: b, i: len(b.keys) - 1}
 	if len(b.keys) >= l.maxBatch {
 		l.dispatchLocked(b)
 		l.fetches.Go(func() { l.run(b) })
 	}
-	return loadSlot[K, V]{b: b, i: len(b.keys) - 1}
+	return s
+}
+
+// arm starts the window of the open batch b. Loads arm the batch they leave open
+// after adding their keys, so a batch that one LoadMany fills never starts a timer.
+// The caller holds l.mu.
+func (l *Loader[K, V]) arm(b *loaderBatch[K, V]) {
+	l.fetches.Add(1) // the window's goroutine; Done in expire, or by shut
+	b.timer = time.AfterFunc(l.wait, func() { l.expire(b) })
 }
 
 // dispatchLocked takes the open batch b out of collection and records it as running;
@@ -149,7 +188,8 @@ func (l *Loader[K, V]) addLocked(ctx context.Context, key K) loadSlot[K, V] {
 func (l *Loader[K, V]) dispatchLocked(b *loaderBatch[K, V]) {
 	l.open = nil
 	l.shut(b)
-	l.running[b] = struct{}{}
+	b.pos = len(l.running)
+	l.running = append(l.running, b)
 }
 
 // shut closes b to new keys and stops its window (a no-op when the window has ended).
@@ -179,52 +219,72 @@ func (l *Loader[K, V]) expire(b *loaderBatch[K, V]) {
 // run fetches b and publishes the results, unless Close failed b first.
 func (l *Loader[K, V]) run(b *loaderBatch[K, V]) {
 	l.mu.Lock()
-	if b.finished() {
+	if b.settled.Load() { // failed by Close before it started
+		l.dropRunning(b)
 		l.mu.Unlock()
 		return
 	}
 	ctx, cancel := l.fetchContext(b.ctx)
 	defer cancel(nil)
 	b.cancel = cancel
+	keys := b.keys
 	l.mu.Unlock()
 
-	vals, errs, err := l.call(ctx, b.keys) // keys don't change once the batch is shut
+	vals, errs, err := l.call(ctx, keys)
 	l.mu.Lock()
-	delete(l.running, b)
+	l.dropRunning(b)
+	if b.cancelled && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrLoaderClosed) {
+		l.closeErrs = append(l.closeErrs, err)
+	}
 	l.finish(b, vals, errs, err)
 	l.mu.Unlock()
 }
 
-// finish publishes the results of b and wakes its loads, unless b is finished
-// already (failed by Close). With a cache, it first moves the results of the keys
-// whose slot is still pending to the cache (a key cleared meanwhile is not cached, and
-// a failed batch caches nothing), so that a load made by a woken caller sees them. The
-// caller holds l.mu.
+// dropRunning removes b from l.running. The caller holds l.mu.
+func (l *Loader[K, V]) dropRunning(b *loaderBatch[K, V]) {
+	last := len(l.running) - 1
+	l.running[b.pos] = l.running[last]
+	l.running[b.pos].pos = b.pos
+	l.running[last] = nil
+	l.running = l.running[:last]
+}
+
+// finish publishes the results of b and wakes its loads, unless b is settled already
+// (failed by Close). With the built-in cache the results stay where they are, in b,
+// and a failed batch takes its keys out of the cache; with a user's Cache, the results
+// of the keys whose slot is still b's move to it (a key cleared meanwhile is not
+// cached, and a failed batch caches nothing). Either way a load made by a woken
+// caller sees them. The caller holds l.mu.
 func (l *Loader[K, V]) finish(b *loaderBatch[K, V], vals []V, errs []error, err error) {
-	if b.finished() {
+	if b.settled.Load() {
 		return
 	}
 	b.vals, b.errs, b.err, b.ctx, b.cancel = vals, errs, err, nil, nil
-	if l.cache != nil && !l.closed.Load() {
+	if l.caching() && (err != nil || !l.own) {
 		for i, k := range b.keys {
 			ck := l.ck(k)
-			if l.pending[ck] != (loadSlot[K, V]{b: b, i: i}) {
+			if l.slots[ck] != (loadSlot[K, V]{b: b, i: i}) {
 				continue
 			}
-			delete(l.pending, ck)
-			if err == nil {
+			delete(l.slots, ck)
+			if err == nil && !l.closed.Load() {
 				v, kerr := b.result(i)
 				l.cache.Set(ck, Entry[V]{Value: v, Err: kerr})
 			}
 		}
 	}
+	b.keys = nil
+	b.settled.Store(true)
 	close(b.done)
 }
 
 // fetchContext returns the context of a fetch: the values of first and none of its
 // cancellation, cancelled by Close (through b.cancel) or when FetchTimeout passes.
 func (l *Loader[K, V]) fetchContext(first context.Context) (context.Context, context.CancelCauseFunc) {
-	ctx, cancel := context.WithCancelCause(context.WithoutCancel(first))
+	if first.Done() != nil { // a context that never ends has nothing to strip
+		first = context.WithoutCancel(first)
+	}
+	ctx, cancel := context.WithCancelCause(first)
 	if l.timeout <= 0 {
 		return ctx, cancel
 	}
@@ -257,9 +317,9 @@ func lengthError(keys, got int, what string) *FetchError {
 	return &FetchError{Keys: keys, Err: err, what: err.Error()}
 }
 
-// await waits for the result of slot s or for ctx to end; a result that is ready wins.
-// Close wakes it by finishing every batch.
-func (l *Loader[K, V]) await(ctx context.Context, s loadSlot[K, V]) (V, error) {
+// await waits for the result of slot s (of key) or for ctx to end; a result that is
+// ready wins. Close wakes it by finishing every batch.
+func (l *Loader[K, V]) await(ctx context.Context, key K, s loadSlot[K, V]) (V, error) {
 	cancelled := ctx.Done()
 	if cancelled == nil { // context.Background and the like: a plain receive is cheaper
 		<-s.b.done
@@ -275,6 +335,6 @@ func (l *Loader[K, V]) await(ctx context.Context, s loadSlot[K, V]) (V, error) {
 		return s.b.result(s.i)
 	default:
 		var zero V
-		return zero, ctx.Err()
+		return zero, contextError(ctx, key)
 	}
 }

@@ -16,7 +16,7 @@ const (
 
 // LoaderConfig configures a [Loader]. A zero field means its default, so the zero
 // LoaderConfig batches with a 1ms window, up to 1000 keys per fetch, and caches every
-// result in an unbounded [MapCache].
+// result in the Loader's built-in cache, which never evicts.
 type LoaderConfig[K comparable, V any] struct {
 	// Wait is the batch window: how long a batch collects keys, counted from its first
 	// key, before it is fetched. A batch that reaches MaxBatch keys is fetched at once.
@@ -31,9 +31,11 @@ type LoaderConfig[K comparable, V any] struct {
 	// NoCache turns caching off: every load reaches a fetch, and a key loaded twice
 	// within one window reaches the fetch twice. Defaults to false.
 	NoCache bool
-	// Cache stores results and per-key errors. It must be nil when NoCache is set.
-	// Defaults to a new [MapCache], which never evicts: for a long import, use one
-	// Loader per table or call [Loader.ClearAll] between tables.
+	// Cache stores results and per-key errors instead of the Loader's built-in cache,
+	// to bound or share it (see [Cache]). It must be nil when NoCache is set. Defaults
+	// to nil: the built-in cache, one map that also tracks the fetches under way and
+	// never evicts. For a long import, use one Loader per table or call
+	// [Loader.ClearAll] between tables.
 	Cache Cache[K, V]
 	// CacheKey maps a key to the key under which its result is cached and its fetch is
 	// shared, for keys with several spellings (user names in any case, say). The fetch
@@ -44,13 +46,11 @@ type LoaderConfig[K comparable, V any] struct {
 	FetchTimeout time.Duration
 }
 
-// WithDefaults returns a copy of c with zero fields set to their defaults.
+// WithDefaults returns a copy of c with zero fields set to their defaults. Cache stays
+// nil when unset: nil is the built-in cache.
 func (c LoaderConfig[K, V]) WithDefaults() LoaderConfig[K, V] {
 	c.Wait = cmp.Or(c.Wait, LoaderWaitDefault)
 	c.MaxBatch = cmp.Or(c.MaxBatch, LoaderMaxBatchDefault)
-	if c.Cache == nil && !c.NoCache {
-		c.Cache = &MapCache[K, V]{}
-	}
 	return c
 }
 

@@ -2,7 +2,6 @@ package loaderbench
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -13,18 +12,10 @@ import (
 	"github.com/tmimport/tmimport/stages"
 )
 
-// The workload: 64 goroutines make 100,000 loads over 10,000 keys, each key 10 times.
-const (
-	goroutines = 64
-	loads      = 100_000
-	keys       = 10_000
-)
+// window is the batch window every contender gets (dataloadgen's default).
+const window = 16 * time.Millisecond
 
-// keyOf returns the key of load n: 7919 is prime to 10,000, so the keys of the
-// 100,000 loads cover each key exactly ten times, in a scattered order.
-func keyOf(n int) int { return n * 7919 % keys }
-
-// fetch is a trivial in-memory batch function.
+// fetch is a trivial in-memory batch function: the value of k is 2k.
 func fetch(_ context.Context, ks []int) ([]int, []error) {
 	out := make([]int, len(ks))
 	for i, k := range ks {
@@ -33,36 +24,36 @@ func fetch(_ context.Context, ks []int) ([]int, []error) {
 	return out, nil
 }
 
-// loadFunc loads one key.
-type loadFunc func(ctx context.Context, k int) (int, error)
-
-// contender builds a loader for one run and returns its load function and a cleanup.
-type contender struct {
-	name string
-	make func(cfg config) (loadFunc, func())
+// loader is what the workloads need of a contender.
+type loader struct {
+	load     func(ctx context.Context, k int) (int, error)
+	loadMany func(ctx context.Context, ks []int) ([]int, error)
+	close    func() // stages must be closed; the peers have nothing to close
 }
 
-// config is the one configuration applied to every contender.
-type config struct {
-	wait     time.Duration
-	maxBatch int
-	cache    bool
+// contender builds a new loader with the window, the batch capacity and caching on.
+type contender struct {
+	name string
+	make func(capacity int) loader
 }
 
 var contenders = []contender{
-	{"stages", func(c config) (loadFunc, func()) {
-		l := stages.NewLoader(fetch, stages.LoaderConfig[int, int]{Wait: c.wait, MaxBatch: c.maxBatch, NoCache: !c.cache})
-		return l.Load, l.Close
-	}},
-	{"dataloadgen", func(c config) (loadFunc, func()) {
-		opts := []dataloadgen.Option{dataloadgen.WithWait(c.wait), dataloadgen.WithBatchCapacity(c.maxBatch)}
-		if !c.cache {
-			opts = append(opts, dataloadgen.WithoutCache())
+	{"tmimport", func(capacity int) loader {
+		l := stages.NewLoader(fetch, stages.LoaderConfig[int, int]{Wait: window, MaxBatch: capacity})
+		return loader{
+			load: l.Load,
+			loadMany: func(ctx context.Context, ks []int) ([]int, error) {
+				vals, errs := l.LoadMany(ctx, ks)
+				return vals, firstError(errs)
+			},
+			close: func() { l.Close() },
 		}
-		l := dataloadgen.NewLoader(fetch, opts...)
-		return l.Load, func() {}
 	}},
-	{"dataloader", func(c config) (loadFunc, func()) {
+	{"dataloadgen", func(capacity int) loader {
+		l := dataloadgen.NewLoader(fetch, dataloadgen.WithWait(window), dataloadgen.WithBatchCapacity(capacity))
+		return loader{load: l.Load, loadMany: l.LoadAll, close: func() {}}
+	}},
+	{"graph-gophers", func(capacity int) loader {
 		batch := func(ctx context.Context, ks []int) []*dataloader.Result[int] {
 			vals, _ := fetch(ctx, ks)
 			out := make([]*dataloader.Result[int], len(ks))
@@ -71,104 +62,120 @@ var contenders = []contender{
 			}
 			return out
 		}
-		opts := []dataloader.Option[int, int]{dataloader.WithWait[int, int](c.wait), dataloader.WithBatchCapacity[int, int](c.maxBatch)}
-		if !c.cache {
-			opts = append(opts, dataloader.WithCache[int, int](&dataloader.NoCache[int, int]{}))
+		l := dataloader.NewBatchedLoader(batch, dataloader.WithWait[int, int](window), dataloader.WithBatchCapacity[int, int](capacity))
+		return loader{
+			load: func(ctx context.Context, k int) (int, error) { return l.Load(ctx, k)() },
+			loadMany: func(ctx context.Context, ks []int) ([]int, error) {
+				vals, errs := l.LoadMany(ctx, ks)()
+				return vals, firstError(errs)
+			},
+			close: func() {},
 		}
-		l := dataloader.NewBatchedLoader(batch, opts...)
-		return func(ctx context.Context, k int) (int, error) { return l.Load(ctx, k)() }, func() {}
 	}},
 }
 
-// run makes the 100,000 loads from 64 goroutines and checks every value.
-func run(b *testing.B, load loadFunc) {
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, goroutines)
-	for g := range goroutines {
-		wg.Go(func() {
-			for n := g; n < loads; n += goroutines {
-				k := keyOf(n)
-				if v, err := load(ctx, k); err != nil || v != 2*k {
-					errs <- fmt.Errorf("load %d = %d, %v", k, v, err)
-					return
-				}
-			}
-		})
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
+	return nil
 }
 
-// BenchmarkLoad runs the workload once per op on a new loader.
-//
-//   - cold: caching on, the loader starts empty (10,000 fetched keys, 90,000 hits);
-//   - uncached: caching off, all 100,000 loads are fetched;
-//   - warm: caching on, every key primed by a first pass before the timer: 100,000 hits.
-//
-// "window" uses the same 1ms window and 1000-key batches for everyone (stages'
-// defaults): with 64 goroutines no batch fills, so every batch waits for its window.
-// "full" caps batches at 64 keys, the number of goroutines, so batches are fetched as
-// soon as every goroutine waits and the loaders' own overhead shows.
-func BenchmarkLoad(b *testing.B) {
-	setups := []struct {
-		name string
-		cfg  config
-	}{
-		{"window", config{wait: time.Millisecond, maxBatch: 1000}},
-		{"full", config{wait: time.Millisecond, maxBatch: goroutines}},
+// checkValues fails b unless vals[i] is the value of ks[i].
+func checkValues(b *testing.B, ks, vals []int, err error) {
+	if err != nil || len(vals) != len(ks) {
+		b.Fatalf("LoadMany: %d values for %d keys, %v", len(vals), len(ks), err)
 	}
-	for _, setup := range setups {
-		for _, mode := range []string{"cold", "uncached", "warm"} {
-			if mode == "warm" && setup.name == "window" {
-				continue // pure cache hits: the batch settings don't matter
-			}
-			for _, c := range contenders {
-				b.Run(fmt.Sprintf("setup=%s/mode=%s/lib=%s", setup.name, mode, c.name), func(b *testing.B) {
-					cfg := setup.cfg
-					cfg.cache = mode != "uncached"
-					b.ReportAllocs()
-					for b.Loop() {
-						b.StopTimer()
-						load, done := c.make(cfg)
-						if mode == "warm" {
-							run(b, load)
-						}
-						b.StartTimer()
-						run(b, load)
-						b.StopTimer()
-						done()
-						b.StartTimer()
-					}
-				})
-			}
+	for i, k := range ks {
+		if vals[i] != 2*k {
+			b.Fatalf("LoadMany: key %d = %d", k, vals[i])
 		}
 	}
 }
 
-// BenchmarkCacheHit measures one load of a cached key, from parallel goroutines.
+func keysUpTo(n int) []int {
+	ks := make([]int, n)
+	for i := range ks {
+		ks[i] = i * 7 // not 0..n-1, so a loader can't index by key
+	}
+	return ks
+}
+
+// BenchmarkCacheHit is workload (a): one Load of a cached key per op, from RunParallel
+// goroutines, on a loader whose 10,000 keys were loaded by one LoadMany.
 func BenchmarkCacheHit(b *testing.B) {
+	const n = 10_000
+	ks := keysUpTo(n)
 	for _, c := range contenders {
 		b.Run("lib="+c.name, func(b *testing.B) {
-			load, done := c.make(config{wait: time.Millisecond, maxBatch: 1000, cache: true})
-			defer done()
-			run(b, load) // prime every key
+			l := c.make(n)
+			defer l.close()
+			vals, err := l.loadMany(context.Background(), ks)
+			checkValues(b, ks, vals, err)
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				ctx := context.Background()
-				n := 0
+				i := 0
 				for pb.Next() {
-					if _, err := load(ctx, keyOf(n)); err != nil {
-						b.Error(err)
+					k := ks[i*7919%n]
+					if v, err := l.load(ctx, k); v != 2*k || err != nil {
+						b.Errorf("Load(%d) = %d, %v", k, v, err)
 						return
 					}
-					n++
+					i++
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkGoroutines is workload (b): per op, a new loader with a batch capacity of
+// 100 and 100 goroutines each loading a distinct key, so the batch fills and is
+// fetched at once. The op includes building the loader, the goroutines and Close.
+func BenchmarkGoroutines(b *testing.B) {
+	const n = 100
+	ks := keysUpTo(n)
+	for _, c := range contenders {
+		b.Run("lib="+c.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				l := c.make(n)
+				var wg sync.WaitGroup
+				var failed sync.Once
+				for _, k := range ks {
+					wg.Go(func() {
+						if v, err := l.load(ctx, k); v != 2*k || err != nil {
+							failed.Do(func() { b.Errorf("Load(%d) = %d, %v", k, v, err) })
+						}
+					})
+				}
+				wg.Wait()
+				l.close()
+			}
+		})
+	}
+}
+
+// BenchmarkLoadMany is workload (c): per op, a new loader with a batch capacity of
+// 1,000 and one LoadMany of 1,000 distinct keys. The op includes building the loader
+// and Close.
+func BenchmarkLoadMany(b *testing.B) {
+	const n = 1000
+	ks := keysUpTo(n)
+	for _, c := range contenders {
+		b.Run("lib="+c.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				l := c.make(n)
+				vals, err := l.loadMany(ctx, ks)
+				checkValues(b, ks, vals, err)
+				l.close()
+			}
 		})
 	}
 }
