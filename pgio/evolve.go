@@ -12,12 +12,18 @@ import (
 // columns the table lacks, and widens columns that are still empty (NULL in every row,
 // or the table has no rows) when their type cannot hold the input's values. Columns with
 // data are never altered; rows that do not fit them are rejected by the load. It runs in
-// one transaction under the table's advisory DDL lock.
+// one transaction under the table's advisory DDL lock. Each type of want is checked and
+// resolved like [Client.ResolveType] does before any DDL; a refused type fails the call
+// with an [ErrType] error.
 func (c *Client) EvolveTable(ctx context.Context, table pgx.Identifier, want []Column) (added, widened []string, err error) {
 	for _, col := range want {
 		if err := CheckIdentifier(col.Name); err != nil {
 			return nil, nil, fmt.Errorf("pgio: evolve %s: %w", table.Sanitize(), err)
 		}
+	}
+	// Types are checked and put in the server's spelling before any DDL (see CreateTable).
+	if want, err = c.resolveColumns(ctx, want); err != nil {
+		return nil, nil, fmt.Errorf("pgio: evolve %s: %w", table.Sanitize(), err)
 	}
 	err = c.InLockedTx(ctx, table, func(tx pgx.Tx) error {
 		added, widened = nil, nil
@@ -80,7 +86,8 @@ func columnsIn(ctx context.Context, tx pgx.Tx, table pgx.Identifier) (map[string
 
 // holds reports whether a column of type have can store every value that type-inference
 // classified as want (the types tmimport infers: boolean, bigint, double precision,
-// date, timestamp with time zone, text, jsonb, geometry…).
+// date, timestamp with time zone, text, jsonb, geometry…). Both are format_type
+// spellings (want was resolved by the server).
 func holds(have, want string) bool {
 	if have == want || have == "text" || have == "character varying" {
 		return true
@@ -90,8 +97,6 @@ func holds(have, want string) bool {
 		return have == "double precision" || have == "numeric" || have == "real"
 	case "date":
 		return have == "timestamp with time zone" || have == "timestamp without time zone"
-	case "timestamptz":
-		return have == "timestamp with time zone"
 	case "double precision":
 		return have == "numeric"
 	}

@@ -130,7 +130,9 @@ func (c *Client) TableColumns(ctx context.Context, table pgx.Identifier) ([]Colu
 }
 
 // CreateTable creates the schema (when named) and the table when they do not exist, with
-// the given columns and, when key is not empty, that primary key. It runs in one
+// the given columns and, when key is not empty, that primary key. Each column's type is
+// first checked and resolved like [Client.ResolveType] does; a type that is not a type
+// name with optional modifiers fails the call with an [ErrType] error before any DDL. It runs in one
 // transaction holding an advisory transaction lock derived from the table's name, so
 // importers started at once create it exactly once and never race (a session lock on a
 // pooled connection would outlive the import). created reports whether this call made
@@ -143,6 +145,11 @@ func (c *Client) CreateTable(ctx context.Context, table pgx.Identifier, cols []C
 		if err := CheckIdentifier(col.Name); err != nil {
 			return false, fmt.Errorf("pgio: create %s: column: %w", table.Sanitize(), err)
 		}
+	}
+	// Every type is checked and put in the server's spelling before any DDL: the DDL
+	// holds only what format_type returned, never a type as the caller wrote it.
+	if cols, err = c.resolveColumns(ctx, cols); err != nil {
+		return false, fmt.Errorf("pgio: create %s: %w", table.Sanitize(), err)
 	}
 	err = c.InLockedTx(ctx, table, func(tx pgx.Tx) error {
 		if ok, err := exists(ctx, tx, table.Sanitize()); err != nil || ok {
@@ -163,8 +170,8 @@ func (c *Client) CreateTable(ctx context.Context, table pgx.Identifier, cols []C
 	return created, nil
 }
 
-// createTableSQL spells CREATE TABLE. Types come from tmimport's inference or from the
-// user's --types flag, which is trusted like any SQL the operator types.
+// createTableSQL spells CREATE TABLE. Its column types must be resolved (see
+// [Client.ResolveTypes]): canonical spellings from the server, never the caller's text.
 func createTableSQL(table pgx.Identifier, cols []Column, key []string) string {
 	defs := make([]string, 0, len(cols)+1)
 	for _, col := range cols {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -132,4 +133,135 @@ func TestRejectWriterKeepsExactBytes(t *testing.T) {
 	require.NotEmpty(t, rec.RawBase64)
 	require.Contains(t, lines[1], `"raw":"<b>ok ✓</b>"`)
 	require.NotContains(t, lines[1], "raw_base64")
+}
+
+// injectedTypes are column types that smuggle SQL into DDL: a second statement, a
+// default and a collation. None is a type name with modifiers.
+var injectedTypes = []string{`text); drop table victim; --`, `text default now()`, `text collate "C"`}
+
+// TestResolveTypeRefusesNonTypesBeforeTheServer refuses, on a client that never
+// connected, every type that is not a name with optional modifiers: the check is
+// lexical and runs before anything is sent. The error names the column and the type.
+func TestResolveTypeRefusesNonTypesBeforeTheServer(t *testing.T) {
+	t.Parallel()
+	c, err := pgio.New(pgio.Config{DSN: "postgres://u@127.0.0.1:1/db?sslmode=disable"})
+	require.NoError(t, err)
+	defer c.Close()
+	bad := append([]string{
+		"", "text;", "text -- x", "text /* x */", "int check (x > 0)", "text not null", "text primary key",
+		"varchar(10)) ; drop table x; --", "varchar('10')", "numeric(10,2", "geometry(Point,4326) references t",
+		"interval day to second", "a.b.c", ".text", "text.", "text[] x", "text[1]x", "bigint generated always as identity",
+		"(text)", "text ) ", "varchar(10)(20)", `"text`, "timestamp(3) with time zone default now()",
+		"integer(11) unsigned", "character varying(10) collate \"C\"",
+	}, injectedTypes...)
+	for _, typ := range bad {
+		_, err := c.ResolveType(context.Background(), typ)
+		require.ErrorIs(t, err, pgio.ErrType, "%q", typ)
+		require.NotErrorIs(t, err, pgio.ErrNotConnected, "%q was refused before any I/O", typ)
+		require.ErrorContains(t, err, fmt.Sprintf("%q", typ))
+		_, err = c.ResolveTypes(context.Background(), map[string]string{"id": "bigint", "name": typ})
+		require.ErrorIs(t, err, pgio.ErrType, "%q", typ)
+		require.ErrorContains(t, err, `column "name"`)
+		require.ErrorContains(t, err, fmt.Sprintf("%q", typ))
+		var te *pgio.TypeError
+		require.ErrorAs(t, err, &te)
+		require.Equal(t, "name", te.Column)
+		require.Equal(t, typ, te.Type)
+	}
+}
+
+// TestResolveTypeReturnsTheServersSpelling resolves valid types, modifiers included,
+// to format_type's spelling, and refuses names the server does not know and modifiers
+// the type does not take.
+func TestResolveTypeReturnsTheServersSpelling(t *testing.T) {
+	t.Parallel()
+	c := connect(t, pgtest.Start(t))
+	ctx := context.Background()
+	for typ, want := range map[string]string{
+		"bigint": "bigint", "int8": "bigint", "INT8": "bigint", "varchar(10)": "character varying(10)",
+		"numeric(10,2)": "numeric(10,2)", "numeric( 10 , 2 )": "numeric(10,2)", "numeric": "numeric",
+		"timestamp without time zone": "timestamp without time zone", "timestamptz": "timestamp with time zone",
+		"timestamp(3) with time zone": "timestamp(3) with time zone", "timestamp(3)": "timestamp(3) without time zone",
+		"geometry(Point,4326)": "geometry(Point,4326)", "geometry(point, 4326)": "geometry(Point,4326)",
+		"public.geometry(Polygon,3857)": "geometry(Polygon,3857)", "geometry": "geometry",
+		"text[]": "text[]", "varchar(10)[]": "character varying(10)[]", "int[][]": "integer[]",
+		"double precision": "double precision", "float(24)": "real", "float(25)": "double precision",
+		"char": "character(1)", "character(3)": "character(3)", "bit varying(5)": "bit varying(5)",
+		`"char"`: `"char"`, "pg_catalog.int4": "integer", " jsonb ": "jsonb", "interval(3)": "interval(3)", "interval": "interval",
+	} {
+		got, err := c.ResolveType(ctx, typ)
+		require.NoError(t, err, "%q", typ)
+		require.Equal(t, want, got, "%q", typ)
+	}
+	for typ, reason := range map[string]string{
+		"nosuchtype": "no such type", "public.text": "no such type", "int(11)": "takes no modifiers", "int4range(1)": "takes no modifiers",
+		"varchar(0)": "server refused", "numeric(10,2,3)": "server refused", "geometry(Blob,4326)": "server refused",
+		"void": "pseudo-type", "anyelement": "pseudo-type",
+	} {
+		_, err := c.ResolveType(ctx, typ)
+		require.ErrorIs(t, err, pgio.ErrType, "%q", typ)
+		require.ErrorContains(t, err, reason, "%q", typ)
+	}
+	got, err := c.ResolveTypes(ctx, map[string]string{"a": "int8", "b": "varchar(10)"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"a": "bigint", "b": "character varying(10)"}, got)
+}
+
+// TestCreateAndEvolveRefuseInjectedTypesBeforeAnyDDL gives CreateTable and EvolveTable
+// types that carry SQL: each call fails naming the column and the type, the victim
+// table keeps its row, and neither the new table nor the new column appears. Valid
+// types create columns in the server's spelling.
+func TestCreateAndEvolveRefuseInjectedTypesBeforeAnyDDL(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	ctx := context.Background()
+	_, err := db.Pool.Exec(ctx, "create table victim (v text); insert into victim values ('still here'); create table evolving (id bigint)")
+	require.NoError(t, err)
+	c := connect(t, db)
+	victimIntact := func(typ string) {
+		t.Helper()
+		var v string
+		require.NoError(t, db.Pool.QueryRow(ctx, "select v from victim").Scan(&v), "%q", typ)
+		require.Equal(t, "still here", v)
+		cols, err := c.TableColumns(ctx, pgx.Identifier{"victim"})
+		require.NoError(t, err)
+		require.Equal(t, []pgio.Column{{"v", "text"}}, cols, "%q", typ)
+	}
+	for _, typ := range injectedTypes {
+		_, err := c.CreateTable(ctx, pgx.Identifier{"k"}, []pgio.Column{{"id", "bigint"}, {"name", typ}}, nil)
+		require.ErrorIs(t, err, pgio.ErrType, "%q", typ)
+		require.ErrorContains(t, err, `column "name"`)
+		require.ErrorContains(t, err, fmt.Sprintf("%q", typ))
+		victimIntact(typ)
+		cols, err := c.TableColumns(ctx, pgx.Identifier{"k"})
+		require.NoError(t, err)
+		require.Nil(t, cols, "no table was created for %q", typ)
+
+		_, _, err = c.EvolveTable(ctx, pgx.Identifier{"evolving"}, []pgio.Column{{"id", "bigint"}, {"name", typ}})
+		require.ErrorIs(t, err, pgio.ErrType, "%q", typ)
+		require.ErrorContains(t, err, `column "name"`)
+		victimIntact(typ)
+		cols, err = c.TableColumns(ctx, pgx.Identifier{"evolving"})
+		require.NoError(t, err)
+		require.Equal(t, []pgio.Column{{"id", "bigint"}}, cols, "no column was added for %q", typ)
+	}
+
+	given := []pgio.Column{{"a", "bigint"}, {"b", "int8"}, {"c", "varchar(10)"}, {"d", "numeric(10,2)"},
+		{"e", "timestamp without time zone"}, {"f", "geometry(Point,4326)"}, {"g", "text[]"}}
+	want := []pgio.Column{{"a", "bigint"}, {"b", "bigint"}, {"c", "character varying(10)"}, {"d", "numeric(10,2)"},
+		{"e", "timestamp without time zone"}, {"f", "geometry(Point,4326)"}, {"g", "text[]"}}
+	created, err := c.CreateTable(ctx, pgx.Identifier{"typed"}, given, []string{"a"})
+	require.NoError(t, err)
+	require.True(t, created)
+	got, err := c.TableColumns(ctx, pgx.Identifier{"typed"})
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	added, _, err := c.EvolveTable(ctx, pgx.Identifier{"evolving"}, append([]pgio.Column{{"id", "bigint"}}, given[1:]...))
+	require.NoError(t, err)
+	require.Equal(t, []string{"b", "c", "d", "e", "f", "g"}, added)
+	got, err = c.TableColumns(ctx, pgx.Identifier{"evolving"})
+	require.NoError(t, err)
+	require.Equal(t, append([]pgio.Column{{"id", "bigint"}}, want[1:]...), got)
+	victimIntact("valid types")
 }
