@@ -6,134 +6,158 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/jackc/pgx/v5"
+	"strings"
 
 	"github.com/tmimport/tmimport/pgio"
 	"github.com/tmimport/tmimport/pipeline"
 )
 
-// importJob is one import run by a command: a source into a sink with the common flags.
-type importJob[T any] struct {
-	command string
-	table   pgx.Identifier
-	flags   *common
-	name    string // the input's name for rejects
-	size    int64  // input bytes, 0 when unknown
-	source  pipeline.Source[T]
-	stages  []pipeline.Stage[T]
-	sink    pipeline.Sink[T]
-	// partition, when set, routes rows to workers by key (upsert/ignore).
-	partition func(T) uint64
-	// ledger, when set, is marked finished after a successful run.
-	ledger *pgio.Ledger
-	// staging, when set, is published after a successful run (--atomic, replace), with
-	// columns, mode and key.
-	staging *pgio.Staging
-	columns []string
-	mode    pgio.Mode
-	key     []string
-	feature bool // positions are GeoJSON feature indices
-	// summary, when set, receives the run's summary and replaces the report: the
-	// caller reports.
-	summary *pipeline.Summary
-	// seeReject, when set, is shown every reject (serially, as the pipeline's
-	// OnReject is), besides the --rejects file.
-	seeReject func(pipeline.Reject)
-	stdout    io.Writer
-	stderr    io.Writer
-}
-
 // errRejected marks a run that finished with rejects within the budget (exit code 3).
 var errRejected = errors.New("finished with rejected records")
 
-// runImport runs the pipeline, shows progress, writes rejects and prints the report.
-func runImport[T any](ctx context.Context, j importJob[T]) (err error) {
-	f := j.flags
-	var onReject func(pipeline.Reject) error
+// load is one import command's run: flags, the input, and where output goes.
+type load struct {
+	command string
+	flags   *common
+	input   pgio.Input
+	total   int64    // input bytes for the progress display, 0 when unknown
+	args    []string // the command's arguments, to print the command that resumes
+	stdout  io.Writer
+	stderr  io.Writer
+	// source, when set, is the source database's client (pg), connected before the
+	// target and closed after the run.
+	source func(ctx context.Context) (*pgio.Client, func(), error)
+}
+
+// run connects, loads with progress, writes rejects and prints the report. The report
+// is printed whatever happens after the flags were accepted (a JSON report is always
+// one object).
+func (l *load) run(ctx context.Context, build func(src *pgio.Client) pgio.Input) (err error) {
+	f := l.flags
+	var sum pipeline.Summary
+	var info pgio.LoadInfo
+	defer func() {
+		rep := newReport(l.command, f.table, f.mode, sum, err)
+		rep.ImportID, rep.BinaryBatches = f.importID, info.BinaryBatches
+		rep.Workers = max(info.Workers, sum.Workers)
+		printReport(f, l.stdout, l.stderr, rep, rep.text)
+		err = l.outcome(ctx, sum, err)
+	}()
+	opts, err := f.options(l.stderr)
+	if err != nil {
+		return err
+	}
+	opts.OnDone = func(i pgio.LoadInfo) { info = i }
 	if f.rejects != "" {
-		rf, err := os.OpenFile(f.rejects, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		rf, err := openRejects(f.rejects)
 		if err != nil {
-			return fmt.Errorf("--rejects: %w", err)
+			return err
 		}
 		defer func() {
 			if cerr := rf.Close(); cerr != nil && err == nil {
 				err = fmt.Errorf("--rejects: %w", cerr)
 			}
 		}()
-		onReject = pgio.NewRejectWriter(rf, j.feature).Write
+		opts.Rejects = rf
 	}
-	if see := j.seeReject; see != nil {
-		write := onReject
-		onReject = func(r pipeline.Reject) error {
-			see(r)
-			if write == nil {
-				return nil
-			}
-			return write(r)
+	var src *pgio.Client
+	if l.source != nil {
+		c, closeSrc, err := l.source(ctx)
+		if err != nil {
+			return err
 		}
+		defer closeSrc()
+		src = c
 	}
-	prog := newProgress(f.progress, f.quiet, j.stderr, j.size)
-	cfg := pipeline.Config[T]{
-		Source: j.source, Stages: j.stages, Sink: j.sink, Name: j.name,
-		Workers: f.workers, BatchRows: f.batchRows, MaxRejects: f.maxRejects,
-		OnReject: onReject, OnProgress: prog.update, Partition: j.partition,
-	}
-	if f.verbose {
-		cfg.OnResult = func(r pipeline.Result) error {
-			fmt.Fprintf(j.stderr, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected\n",
-				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.Written, r.Rejected)
-			return nil
-		}
-	}
-	p, err := pipeline.New(cfg)
+	client, err := connect(ctx, f.to, f.workers)
 	if err != nil {
 		return err
 	}
-	sum, runErr := p.Run(ctx)
-	prog.finish()
-	if j.staging != nil {
-		runErr = publish(ctx, j, &sum, runErr)
-	}
-	if runErr == nil && j.ledger != nil {
-		runErr = j.ledger.Finish(ctx)
-	}
-	if j.summary != nil {
-		*j.summary = sum
-	} else {
-		rep := newReport(j.command, j.table.Sanitize(), f.mode, sum, runErr)
-		rep.ImportID = f.importID
-		if bs, ok := j.sink.(interface{ BinaryBatches() int64 }); ok {
-			rep.BinaryBatches = bs.BinaryBatches()
+	defer client.Close()
+	prog := newProgress(f.progress, f.quiet, l.stderr, l.total)
+	opts.OnProgress = prog.update
+	if f.verbose {
+		opts.OnProgress = func(p pipeline.Progress) {
+			prog.update(p)
+			r := p.Last
+			fmt.Fprintf(l.stderr, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected\n",
+				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.Written, r.Rejected)
 		}
-		printReport(f, j.stdout, j.stderr, rep, rep.text)
 	}
+	sum, err = client.Load(ctx, f.table, build(src), opts)
+	prog.finish()
+	return err
+}
+
+// outcome turns a finished load into the command's error: on interruption it says what
+// stays committed (or that nothing was published) and how to resume.
+func (l *load) outcome(ctx context.Context, sum pipeline.Summary, err error) error {
+	f := l.flags
+	staged := f.atomic || f.mode == "replace"
 	switch {
-	case runErr != nil && ctx.Err() != nil:
-		return fmt.Errorf("interrupted: %d rows in %d batches were committed and stay; in-flight batches were rolled back", sum.Written, sum.Batches)
-	case runErr != nil:
-		return runErr
+	case err != nil && ctx.Err() != nil:
+		msg := fmt.Sprintf("interrupted: %d rows in %d batches were committed and stay; in-flight batches were rolled back", sum.Written, sum.Batches)
+		if staged {
+			msg = "interrupted: nothing was published (the load went to a staging table)"
+		}
+		if f.importID != "" {
+			msg += fmt.Sprintf("; resume with: tmimport %s %s", l.command, shellJoin(l.args))
+		}
+		return errors.New(msg)
+	case err != nil:
+		return err
 	case sum.Rejected > 0:
 		return errRejected
 	}
 	return nil
 }
 
-// publish makes a staged import visible, or drops the staging table of a failed one
-// unless an import id lets it resume.
-func publish[T any](ctx context.Context, j importJob[T], sum *pipeline.Summary, runErr error) error {
-	if runErr != nil {
-		if j.flags.importID == "" {
-			_ = j.staging.Drop(context.WithoutCancel(ctx))
+// shellJoin quotes args for a POSIX shell where they need it.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`!*?[](){};&|<>#~") {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 		}
-		return runErr
 	}
-	n, err := j.staging.Publish(ctx, j.columns, j.mode, j.key)
+	return strings.Join(out, " ")
+}
+
+// connect builds and connects the target client with a connection per worker plus
+// one for DDL and bookkeeping.
+func connect(ctx context.Context, dsn string, workers int) (*pgio.Client, error) {
+	return connectWith(ctx, pgio.Config{DSN: dsn, MaxConns: int32(workers + 1)})
+}
+
+// connectSource builds and connects the client of a source database (pg, tm): a
+// connection per worker plus one for the snapshot, and no JIT compilation, which
+// costs more than it saves on the one-pass queries of an export (it took 1.3 s of a
+// 1.9 s tasks query of the TM migration).
+func connectSource(ctx context.Context, dsn string, conns int) (*pgio.Client, error) {
+	c, err := connectWith(ctx, pgio.Config{DSN: dsn, MaxConns: int32(conns), RuntimeParams: map[string]string{"jit": "off"}})
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("source: %w", err)
 	}
-	if j.mode != pgio.Append { // rows written so far went to the staging table
-		sum.Written = n
+	return c, nil
+}
+
+func connectWith(ctx context.Context, cfg pgio.Config) (*pgio.Client, error) {
+	c, err := pgio.New(cfg)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// openRejects opens the --rejects file for appending.
+func openRejects(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("--rejects: %w", err)
+	}
+	return f, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -11,9 +10,12 @@ import (
 // runLedger implements `tmimport ledger list|forget`.
 func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var to string
-	fs := flag.NewFlagSet("ledger", flag.ContinueOnError)
+	fs := newFlagSet("ledger", "ledger list|forget --to DSN [IMPORT_ID]",
+		"List the imports recorded in tmimport.ledger, or forget one (its rows stay in the target).",
+		"tmimport ledger list --to postgres://localhost/db",
+		"tmimport ledger forget --to postgres://localhost/db places-2026")
 	fs.StringVar(&to, "to", "", "target database `DSN` (default $TMIMPORT_TO)")
-	pos, err := parse(fs, args, stderr)
+	pos, err := fs.parse(args, stdout)
 	if err != nil {
 		return err
 	}

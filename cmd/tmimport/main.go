@@ -77,12 +77,17 @@ func exitCode(err error, cmd string, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK // -h printed the flags, as asked
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "tmimport %s: %v\nRun 'tmimport %s -h' for its flags.\n", cmd, err, cmd)
+		fmt.Fprintf(stderr, "tmimport %s: %v\nRun 'tmimport help %s' for its flags.\n", cmd, err, cmd)
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "tmimport %s: error: %v\n", cmd, err)
 		return exitFailure
 	}
+}
+
+// commands maps each command to its function.
+var commands = map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+	"csv": runCSV, "geojson": runGeoJSON, "pg": runPG, "tm": runTM, "ledger": runLedger,
 }
 
 // run executes one command and returns the process exit code.
@@ -96,23 +101,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "tmimport %s\n", version)
 		return exitOK
 	case "help", "-h", "--help":
+		if len(args) > 1 && commands[args[1]] != nil { // help CMD = CMD --help
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		}
 		usage(stdout)
 		return exitOK
-	case "csv":
-		return exitCode(runCSV(ctx, args[1:], stdout, stderr), args[0], stderr)
-	case "geojson":
-		return exitCode(runGeoJSON(ctx, args[1:], stdout, stderr), args[0], stderr)
-	case "pg":
-		return exitCode(runPG(ctx, args[1:], stdout, stderr), args[0], stderr)
-	case "tm":
-		return exitCode(runTM(ctx, args[1:], stdout, stderr), args[0], stderr)
-	case "ledger":
-		return exitCode(runLedger(ctx, args[1:], stdout, stderr), args[0], stderr)
-	default:
+	}
+	cmd := commands[args[0]]
+	if cmd == nil {
 		fmt.Fprintf(stderr, "tmimport: unknown command %q\n\n", args[0])
 		usage(stderr)
 		return exitUsage
 	}
+	return exitCode(cmd(ctx, args[1:], stdout, stderr), args[0], stderr)
 }
 
 func usage(w io.Writer) {
@@ -128,12 +129,13 @@ Usage:
               [--source-schema S] [flags]
   tmimport ledger list|forget --to DSN [IMPORT_ID]
   tmimport version
-  tmimport help
+  tmimport help [COMMAND]
 
-Common flags: --mode append|upsert|ignore  --key col[,col]  --create  --import-id ID
-  --workers N  --batch-rows N  --retries N  --rejects FILE  --max-rejects N
-  --progress auto|bar|log|none  --report text|json  -q  -v
-Run 'tmimport COMMAND -h' for a command's flags. Exit codes: 0 success, 1 failure,
-2 usage error, 3 finished with rejected records within --max-rejects.
+Common flags: --mode append|upsert|ignore|replace  --key col[,col]  --create  --add-columns
+  --types col=type,...  --atomic  --import-id ID  --workers N  --batch-rows N  --retries N
+  --batch-timeout D  --rejects FILE  --max-rejects N  --progress auto|bar|log|none
+  --report text|json  -q  -v
+Run 'tmimport help COMMAND' for a command's flags and examples. Exit codes: 0 success,
+1 failure, 2 usage error, 3 finished with rejected records within --max-rejects.
 `)
 }

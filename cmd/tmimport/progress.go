@@ -142,3 +142,7 @@ func (b *barProgress) finish() {
 	b.total.SetTotal(-1, true)
 	b.p.Wait()
 }
+
+func endProgress(prog progress, runErr error) { prog.finish() }
+
+const finishBound = 2 * time.Second

@@ -3,67 +3,70 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
-	"github.com/tmimport/tmimport/pgio"
 	"github.com/tmimport/tmimport/pgio/tm"
-	"github.com/tmimport/tmimport/pipeline"
 )
 
-// maxReasons is how many reject reasons per table the report shows (all of them go to
-// --rejects).
-const maxReasons = 5
-
-// errMismatch marks a migration whose verification found a table whose counts
-// disagree.
-var errMismatch = errors.New("verification failed")
-
 // runTM implements `tmimport tm`: a Tasking Manager v4 database into the TM-Admin
-// schema, table by table, each verified by count.
+// schema, table by table, each verified by count (tm.Migration.Run).
 func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	var f common
 	var from, tables, schema, srcSchema string
-	fs := flag.NewFlagSet("tm", flag.ContinueOnError)
-	f.register(fs)
+	fs := newFlagSet("tm", "tm --from DSN --to DSN [--tables users,projects,...] [flags]",
+		"Migrate a HOT Tasking Manager v4 database into the TM-Admin schema, table by table, and verify\neach table's counts against the source.",
+		"tmimport tm --from postgres://tm4/tasking --to postgres://admin/tmadmin --create",
+		"tmimport tm --from $TM4 --to $ADMIN --tables users,projects --import-id tm-2026-12")
 	fs.StringVar(&from, "from", "", "TM v4 source database `DSN` (default $TMIMPORT_FROM)")
 	fs.StringVar(&tables, "tables", "", "migrate only these target `tables` (comma-separated; default all)")
 	fs.StringVar(&schema, "schema", "public", "target `schema` of TM-Admin's types and tables")
 	fs.StringVar(&srcSchema, "source-schema", "public", "`schema` of the TM v4 tables")
-	pos, err := parse(fs, args, stderr)
+	fs.StringVar(&f.mode, "mode", "append", "write `mode`: append or upsert/ignore by each table's primary key")
+	fs.BoolVar(&f.create, "create", false, "create TM-Admin's types and tables when missing")
+	f.registerTarget(fs)
+	pos, err := fs.parse(args, stdout)
 	if err != nil {
 		return err
 	}
 	switch {
 	case len(pos) != 0:
 		return usagef("tm takes no positional arguments, got %q", pos)
-	case f.table != "":
-		return usagef("tm writes TM-Admin's tables; use --tables to choose some, not --table")
 	case f.mode == "replace":
 		return usagef("--mode replace is not supported by tm; use append (with --import-id to resume) or upsert")
 	}
-	if err := f.checkRun(); err != nil {
+	if err := f.check(false); err != nil {
 		return err
 	}
 	if from, err = dsn("from", from, "TMIMPORT_FROM"); err != nil {
 		return err
 	}
-	mode, err := pgio.ParseMode(f.mode)
-	if err != nil {
-		return usagef("--mode: %v", err)
-	}
 	cfg := tm.Config{SourceSchema: srcSchema, Schema: schema, Tables: splitList(tables)}
 	if _, err := tm.New(nil, nil, cfg); err != nil { // validates the names before any connection
 		return usagef("%v", err)
 	}
+	opts, err := f.options(stderr)
+	if err != nil {
+		return err
+	}
+	rep := tm.Report{Command: "tm", Mode: f.mode, ImportID: f.importID}
+	defer func() {
+		if err != nil && rep.Error == "" {
+			rep.Error = err.Error()
+		}
+		printReport(&f, stdout, stderr, rep, func(w io.Writer) { tmReportText(rep, w) })
+		switch {
+		case errors.Is(err, tm.ErrRejected):
+			err = errRejected
+		case err != nil && ctx.Err() != nil && f.importID != "":
+			err = fmt.Errorf("interrupted: committed batches stay; resume with: tmimport tm %s", shellJoin(args))
+		}
+	}()
 	// A connection per worker reads ranges, one holds the snapshot, and the tasks'
 	// history stage of each worker reads its children on another.
-	source, err := connectSource(ctx, from, 2*f.workers)
+	source, err := connectSource(ctx, from, 2*f.workers+1)
 	if err != nil {
-		return fmt.Errorf("source: %w", err)
+		return err
 	}
 	defer source.Close()
 	target, err := connect(ctx, f.to, f.workers)
@@ -75,116 +78,16 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	rep := tm.Report{Command: "tm", Mode: modeName(&f), ImportID: f.importID}
-	defer func() {
-		rep.DurationS = time.Since(start).Seconds()
+	if f.rejects != "" {
+		rf, err := openRejects(f.rejects)
 		if err != nil {
-			rep.Error = err.Error()
-		}
-		printReport(&f, stdout, stderr, rep, func(w io.Writer) { tmReportText(rep, w) })
-	}()
-	if rep.Revision, err = m.CheckSource(ctx); err != nil {
-		return err
-	}
-	if f.create {
-		if err := m.CreateSchema(ctx); err != nil {
 			return err
 		}
-	} else if missing, err := m.Missing(ctx); err != nil {
-		return err
-	} else if len(missing) > 0 {
-		return fmt.Errorf("the target has no table %s (use --create to create TM-Admin's types and tables)", strings.Join(missing, ", "))
+		defer rf.Close()
+		opts.Rejects = rf
 	}
-	var rejected bool
-	for _, t := range m.Tables() {
-		line, err := migrateTable(ctx, m, t, f, mode, stdout, stderr)
-		switch {
-		case errors.Is(err, errRejected):
-			rejected = true
-		case err != nil:
-			return fmt.Errorf("%s: %w", t.Name, err)
-		}
-		rep.Tables = append(rep.Tables, line)
-	}
-	if err := m.ResetSequences(ctx); err != nil {
-		return err
-	}
-	var bad []string
-	for _, t := range rep.Tables {
-		if !t.OK {
-			bad = append(bad, t.Table)
-		}
-	}
-	switch {
-	case len(bad) > 0:
-		return fmt.Errorf("%w: the target's rows or folded entries differ from the source for %s", errMismatch, strings.Join(bad, ", "))
-	case rejected:
-		return errRejected
-	}
-	return nil
-}
-
-// migrateTable runs one table's migration and verifies it: the target holds exactly
-// the rows written by this run and skipped as written by an earlier one, and every
-// source row was read.
-func migrateTable(ctx context.Context, m *tm.Migration, t *tm.Table, f common, mode pgio.Mode, stdout, stderr io.Writer) (tm.TableReport, error) {
-	line := tm.TableReport{Table: t.Name, Source: t.Source}
-	if f.importID != "" {
-		f.importID += "/" + t.Name // one ledger per table
-	}
-	job, err := m.Open(ctx, t, f.batchRows)
-	if err != nil {
-		return line, err
-	}
-	defer job.Close()
-	cfg := tupleConfig(job.Target, job.Columns, mode)
-	if mode != pgio.Append {
-		cfg.Key = t.Key // the source's rows are unique by key: no key affinity needed
-	}
-	sink, staging, err := buildSink(ctx, m.TargetClient(), job.Target, planInput("tm "+t.Source, job.Source), &f, false, &cfg, stderr)
-	if err != nil {
-		return line, err
-	}
-	if !f.quiet && f.progress != "none" {
-		fmt.Fprintf(stderr, "tmimport tm: %s from %s\n", t.Name, t.Source)
-	}
-	var sum pipeline.Summary
-	runErr := runImport(ctx, importJob[[]byte]{
-		command: "tm", table: job.Target, flags: &f, name: "tm " + t.Source,
-		source: job.Source, stages: []pipeline.Stage[[]byte]{job.Stage}, sink: sink, ledger: cfg.Ledger, staging: staging,
-		columns: job.Columns, mode: mode, key: cfg.Key, stdout: stdout, stderr: stderr, summary: &sum,
-		seeReject: func(r pipeline.Reject) {
-			if len(line.Reasons) < maxReasons {
-				line.Reasons = append(line.Reasons, r.Err.Error())
-			}
-		},
-	})
-	line.SourceRows, line.Written, line.Skipped = sum.Read, sum.Written, sum.Skipped
-	line.Rejected = sum.Read - sum.Written - sum.Skipped
-	line.DurationS = sum.Duration.Seconds()
-	if runErr != nil && !errors.Is(runErr, errRejected) {
-		return line, runErr
-	}
-	if line.TargetRows, err = m.Count(ctx, t); err != nil {
-		return line, err
-	}
-	line.OK = line.TargetRows == line.Written+line.Skipped
-	if line.Notes, err = m.Notes(ctx, t); err != nil {
-		return line, err
-	}
-	if line.Rejected > 0 { // rejected parents took their children with them
-		return line, runErr
-	}
-	checks, err := m.VerifyFolds(ctx, t)
-	if err != nil {
-		return line, err
-	}
-	for _, c := range checks {
-		line.Folds = append(line.Folds, tm.FoldReport{Name: c.Name, SourceRows: c.Source, Entries: c.Target, OK: c.OK()})
-		line.OK = line.OK && c.OK()
-	}
-	return line, runErr
+	rep, err = m.Run(ctx, opts)
+	return err
 }
 
 // tmReportText writes the report as a table.
@@ -216,3 +119,4 @@ func verdict(ok bool) string {
 	}
 	return "MISMATCH"
 }
+

@@ -1,4 +1,4 @@
-package main
+package pgio
 
 import (
 	"os"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/tmimport/tmimport/pgio"
 	"github.com/tmimport/tmimport/stages/csvsrc"
 )
 
@@ -20,7 +19,7 @@ func keyReaderFor(t *testing.T, keyType string) *keyReader {
 	src, err := csvsrc.Open(path, csvsrc.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = src.Close() })
-	return newKeyReader(&sync.Pool{New: func() any { return src.Splitter() }}, []pgio.Column{{Name: "id", Type: keyType}, {Name: "val", Type: "text"}}, []int{0})
+	return newKeyReader(&sync.Pool{New: func() any { return src.Splitter() }}, []Column{{Name: "id", Type: keyType}, {Name: "val", Type: "text"}}, []int{0})
 }
 
 // TestKeyReaderRoutesByTheKeysValue checks that records whose integer keys the server
