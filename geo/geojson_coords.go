@@ -82,6 +82,9 @@ func (d *featureDecoder) point() (orb.Geometry, error) {
 
 // position reads [x, y, …]. Ordinates past the second are dropped, and noted in hasZ.
 func (d *featureDecoder) position() (orb.Point, error) {
+	if pt, ok := d.fastPosition(); ok {
+		return pt, d.count()
+	}
 	var pt orb.Point
 	if err := d.open("a position"); err != nil {
 		return pt, err
@@ -193,4 +196,24 @@ func (d *featureDecoder) collection() (orb.Geometry, error) {
 		}
 		c = append(c, g)
 	}
+}
+
+// fastPosition reads the common form of a position, [x,y] with no white space
+// inside and numbers on the fast path of parseFastFloat, consuming nothing
+// and reporting false for anything else.
+func (d *featureDecoder) fastPosition() (orb.Point, bool) {
+	if d.peek() != '[' || d.depth >= maxJSONDepth {
+		return orb.Point{}, false
+	}
+	data := d.data
+	x, i, ok := parseFastFloat(data, d.pos+1)
+	if !ok || i >= len(data) || data[i] != ',' {
+		return orb.Point{}, false
+	}
+	y, i, ok := parseFastFloat(data, i+1)
+	if !ok || i >= len(data) || data[i] != ']' {
+		return orb.Point{}, false
+	}
+	d.pos = i + 1
+	return orb.Point{x, y}, true
 }

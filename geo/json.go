@@ -234,7 +234,17 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // one IEEE multiplication or division rounds correctly (Clinger's fast path).
 // It reports false, consuming nothing, for anything else.
 func (p *jsonParser) fastFloat() (float64, bool) {
-	d, i := p.data, p.pos
+	f, end, ok := parseFastFloat(p.data, p.pos)
+	if ok {
+		p.pos = end
+	}
+	return f, ok
+}
+
+// parseFastFloat parses a JSON number without an exponent at d[i:] on
+// Clinger's fast path (see jsonParser.fastFloat) and returns it and the index
+// just past it. It reports false for anything else.
+func parseFastFloat[T string | []byte](d T, i int) (float64, int, bool) {
 	neg := i < len(d) && d[i] == '-'
 	if neg {
 		i++
@@ -246,7 +256,7 @@ func (p *jsonParser) fastFloat() (float64, bool) {
 		m, nd = m*10+uint64(d[i]-'0'), nd+1
 	}
 	if nd == 0 || nd > 1 && d[intStart] == '0' {
-		return 0, false
+		return 0, 0, false
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
@@ -255,19 +265,18 @@ func (p *jsonParser) fastFloat() (float64, bool) {
 			m, nd = m*10+uint64(d[i]-'0'), nd+1
 		}
 		if i == fracStart {
-			return 0, false
+			return 0, 0, false
 		}
 		exp = fracStart - i
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') || nd > 19 || m > 1<<53 || exp < -22 {
-		return 0, false
+		return 0, 0, false
 	}
 	f := float64(m) / pow10[-exp]
 	if neg {
 		f = -f
 	}
-	p.pos = i
-	return f, true
+	return f, i, true
 }
 
 // strBytes consumes a string and returns its unescaped bytes, which alias

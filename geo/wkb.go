@@ -2,7 +2,6 @@ package geo
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"math"
 	"strings"
 
@@ -45,12 +44,40 @@ func ParseHex(s string) (orb.Geometry, int, error) {
 	if len(s)%2 != 0 {
 		return nil, 0, invalidf("hex input has an odd length %d", len(s))
 	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return nil, 0, invalidf("bad hex: %v", err)
+	// Decode into a buffer on the stack when the geometry is small, as most
+	// CSV geometries are: the decoded geometry does not refer to the bytes.
+	var stack [1024]byte
+	b := stack[:0]
+	if len(s)/2 > len(stack) {
+		b = make([]byte, 0, len(s)/2)
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, lo := unhex[s[i]], unhex[s[i+1]]
+		if hi|lo > 0x0f {
+			c := s[i]
+			if hi <= 0x0f {
+				c = s[i+1]
+			}
+			return nil, 0, invalidf("bad hex: invalid byte %q", c)
+		}
+		b = append(b, hi<<4|lo)
 	}
 	return ParseEWKB(b)
 }
+
+// unhex maps a hex digit to its value and any other byte to 0xff.
+var unhex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+		if c >= 'a' {
+			t[c-'a'+'A'] = byte(i)
+		}
+	}
+	return t
+}()
 
 // wkbDecoder reads one geometry from data, checking every count first.
 type wkbDecoder struct {
@@ -201,9 +228,19 @@ func (d *wkbDecoder) pointList(h wkbHeader) ([]orb.Point, error) {
 		return nil, err
 	}
 	ps := make([]orb.Point, n)
+	step := 8 * h.dims
+	data := d.data[d.pos : d.pos+n*step] // count checked that it fits
+	d.pos += len(data)
+	if h.big {
+		for i := range ps {
+			b := data[i*step : i*step+16]
+			ps[i] = orb.Point{math.Float64frombits(binary.BigEndian.Uint64(b)), math.Float64frombits(binary.BigEndian.Uint64(b[8:]))}
+		}
+		return ps, nil
+	}
 	for i := range ps {
-		ps[i] = orb.Point{d.float(h.big), d.float(h.big)}
-		d.pos += 8 * (h.dims - 2)
+		b := data[i*step : i*step+16]
+		ps[i] = orb.Point{math.Float64frombits(binary.LittleEndian.Uint64(b)), math.Float64frombits(binary.LittleEndian.Uint64(b[8:]))}
 	}
 	return ps, nil
 }

@@ -218,14 +218,19 @@ func (p *wktParser) coords() (orb.Point, error) {
 		if c != '-' && c != '+' && c != '.' && (c < '0' || c > '9') {
 			break
 		}
-		start := p.pos
-		for p.pos < len(p.s) && isNumberByte(p.s[p.pos]) {
-			p.pos++
-		}
-		f, err := strconv.ParseFloat(p.s[start:p.pos], 64)
-		if err != nil {
-			p.pos = start
-			return pt, p.errorf("bad number")
+		f, end, ok := parseFastFloat(p.s, p.pos)
+		if ok && (end == len(p.s) || !isNumberByte(p.s[end])) {
+			p.pos = end
+		} else {
+			start := p.pos
+			for p.pos < len(p.s) && isNumberByte(p.s[p.pos]) {
+				p.pos++
+			}
+			var err error
+			if f, err = strconv.ParseFloat(p.s[start:p.pos], 64); err != nil {
+				p.pos = start
+				return pt, p.errorf("bad number")
+			}
 		}
 		if n < 2 {
 			pt[n] = f
@@ -267,9 +272,47 @@ func listOf[S ~[]T, T any](p *wktParser, each func() (T, error)) (S, error) {
 	return items, err
 }
 
-func (p *wktParser) ring() (orb.Ring, error) { return listOf[orb.Ring](p, p.coords) }
+// pointList parses EMPTY or a parenthesized list of points into one slice,
+// sized by counting the commas before the closing parenthesis.
+func (p *wktParser) pointList() ([]orb.Point, error) {
+	if p.empty() {
+		return []orb.Point{}, nil
+	}
+	if err := p.expect('('); err != nil {
+		return nil, err
+	}
+	n := 1
+	if end := strings.IndexByte(p.s[p.pos:], ')'); end >= 0 {
+		n += strings.Count(p.s[p.pos:p.pos+end], ",")
+	}
+	ps := make([]orb.Point, 0, min(n, maxPointsAlloc))
+	for {
+		pt, err := p.coords()
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, pt)
+		if p.peek() != ',' {
+			break
+		}
+		p.pos++
+	}
+	return ps, p.expect(')')
+}
 
-func (p *wktParser) lineString() (orb.LineString, error) { return listOf[orb.LineString](p, p.coords) }
+// maxPointsAlloc caps what pointList allocates up front; more points grow
+// the slice as they are read.
+const maxPointsAlloc = 1 << 16
+
+func (p *wktParser) ring() (orb.Ring, error) {
+	ps, err := p.pointList()
+	return orb.Ring(ps), err
+}
+
+func (p *wktParser) lineString() (orb.LineString, error) {
+	ps, err := p.pointList()
+	return orb.LineString(ps), err
+}
 
 func (p *wktParser) polygon() (orb.Polygon, error) { return listOf[orb.Polygon](p, p.ring) }
 
