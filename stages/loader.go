@@ -94,6 +94,11 @@ type Loader[K comparable, V any] struct {
 	cacheKey func(K) K     // nil: the key itself
 
 	closed atomic.Bool // set under mu by Close; read without it on the hit path
+	// cached is set once the built-in cache may hold a settled entry. Until then a
+	// load goes straight to the write lock: on a fresh Loader every load misses or
+	// joins a fetch under way, and a read lock taken first would only make it wait
+	// behind the writers (a reader parks at once when a writer holds the lock).
+	cached atomic.Bool
 
 	// mu guards what follows. Cache hits of the built-in cache take it for reading.
 	mu sync.RWMutex
@@ -173,7 +178,7 @@ func (l *Loader[K, V]) start(ctx context.Context, key K) (s loadSlot[K, V], e En
 	}
 	ck := l.ck(key)
 	switch {
-	case l.own:
+	case l.own && l.cached.Load():
 		l.mu.RLock()
 		s, ok := l.slots[ck]
 		l.mu.RUnlock()
@@ -266,7 +271,7 @@ func (l *Loader[K, V]) startMany(ctx context.Context, keys []K) manyResult[K, V]
 	}
 	first := 0
 	switch {
-	case l.own:
+	case l.own && l.cached.Load():
 		l.mu.RLock()
 		for ; first < len(keys); first++ {
 			s, ok := l.slots[l.ck(keys[first])]
@@ -349,6 +354,7 @@ func (l *Loader[K, V]) primeOne(key K, e Entry[V]) bool {
 		b.errs = []error{e.Err}
 	}
 	l.insertLocked(ck, loadSlot[K, V]{b: b}, 1)
+	l.cached.Store(true)
 	return true
 }
 
@@ -377,6 +383,7 @@ func (l *Loader[K, V]) PrimeMany(values map[K]V) int {
 		}
 		b.vals = append(b.vals, v) // within its capacity: slots see the same array
 		l.insertLocked(ck, loadSlot[K, V]{b: b, i: len(b.vals) - 1}, len(values))
+		l.cached.Store(true)
 	}
 	return n
 }

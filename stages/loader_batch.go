@@ -273,6 +273,9 @@ func (l *Loader[K, V]) finish(b *loaderBatch[K, V], vals []V, errs []error, err 
 			}
 		}
 	}
+	if l.own && err == nil {
+		l.cached.Store(true)
+	}
 	b.keys = nil
 	b.settled.Store(true)
 	close(b.done)
