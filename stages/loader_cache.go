@@ -27,9 +27,10 @@ type Cache[K comparable, V any] interface {
 	Clear()
 }
 
-// MapCache is the default [Cache]: a map guarded by a [sync.RWMutex], so cache hits
-// from many goroutines proceed in parallel and allocate nothing. It never evicts.
-// A zero MapCache is empty and ready to use.
+// MapCache is a [Cache] in a map guarded by a [sync.RWMutex], so cache hits from many
+// goroutines proceed in parallel and allocate nothing. It never evicts. It stores what
+// the Loader's built-in cache stores, in a map of its own, for a Cache to share between
+// Loaders or to wrap. A zero MapCache is empty and ready to use.
 type MapCache[K comparable, V any] struct {
 	mu sync.RWMutex
 	m  map[K]Entry[V]
