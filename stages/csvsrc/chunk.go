@@ -135,6 +135,9 @@ func (c *chunk) delimit(b *pipeline.Batch[Record], lim pipeline.Limits) (end, re
 		if rec.reject == nil && c.mayStray(c.w.r, c.w.r+rec.n) {
 			rec.reject = c.sc.check(raw, &rec)
 		}
+		if rec.reject == errUnterminated {
+			rec.reject = unterminatedAt(c.line)
+		}
 		pos := pipeline.Pos{Line: c.line, Offset: c.w.base + int64(c.w.r), Index: c.line - c.dataLine}
 		if rec.reject != nil {
 			b.Rejects = append(b.Rejects, pipeline.Reject{Source: c.name, Pos: pos, Raw: bytes.Clone(raw), Err: rec.reject})
@@ -231,17 +234,31 @@ func (c *chunk) split(b *pipeline.Batch[Record], start int) (end int) {
 	return end
 }
 
+// markerField is the value of the record \. at the end of the input.
+var markerField = []byte(`\.`)
+
 // finish sets the batch's rows and Raw. When the last row lacks a line terminator (the
-// input's last record), Raw gets one so that it is a complete COPY payload.
+// input's last record), Raw gets one so that it is a complete COPY payload; when that
+// row is \. (data, as COPY FROM a file reads it), it is quoted first, "\.", so that
+// the terminator does not make it the end-of-data marker.
 func (c *chunk) finish(b *pipeline.Batch[Record], start, end int) {
 	if len(c.spans) == 0 {
 		return
 	}
-	if !c.spans[len(c.spans)-1].term {
+	if last := &c.spans[len(c.spans)-1]; !last.term {
 		// The last record ends the input: past end lie only consumed bytes.
 		t := c.sc.eol.terminator()
+		marker := string(c.w.buf[last.lo:last.hi]) == `\.`
 		c.w.r, c.w.n = end, end
-		c.w.grow(len(t))
+		c.w.grow(len(t) + 2)
+		if marker {
+			q := c.sc.quote
+			end = last.lo + copy(c.w.buf[last.lo:], []byte{q, '\\', '.', q})
+			last.hi = end
+			if c.parse {
+				c.fields[(len(c.spans)-1)*c.width] = markerField[:2:2] // it aliased the bytes just replaced
+			}
+		}
 		end += copy(c.w.buf[end:end+len(t)], t)
 		c.w.r, c.w.n = end, end
 	}

@@ -28,10 +28,16 @@
 //     rejects.
 //   - A line holding only \. ends COPY input in PostgreSQL 15, silently dropping the rest
 //     of a batch. Such a record goes to the rejects with [ErrEndOfCopyMarker]; it must be
-//     quoted ("\.") to be data.
-//   - An unterminated quoted field at the end of the input is an error
-//     ([ErrUnterminatedQuote]) naming the line where its record starts, as is a record
-//     longer than [Options.MaxRecordBytes].
+//     quoted ("\.") to be data. \. as the input's last bytes, without a line terminator,
+//     is data, as COPY FROM a file reads it: the record comes quoted, Raw "\.", so that
+//     the terminator a sink adds does not turn it into the marker.
+//   - A quoted field that the input ends in makes the rest of the input one record, as
+//     in PostgreSQL, which refuses it: it goes to the rejects ([ErrUnterminatedQuote],
+//     "unterminated quoted field starting at line N") and the records before it load.
+//     A record longer than [Options.MaxRecordBytes] is an error ([ErrRecordTooLarge])
+//     naming the line where it starts: nothing after it can be delimited.
+//   - A read error (a truncated gzip stream) is an error naming the last line read; the
+//     complete records before it are delivered first.
 //   - A UTF-8 byte order mark at the start of the input is skipped (PostgreSQL would keep
 //     it as part of the first field). Input is not checked for valid UTF-8: the server
 //     does that, and the sink isolates the record it names.
@@ -165,8 +171,12 @@ type Options struct {
 	// NoHeader says the input has no header row. Defaults to false: the first record
 	// is a header, as the CLI and PostgreSQL's CSV HEADER option read it.
 	NoHeader bool
-	// Columns names the fields. With a header it replaces the header's names and must
-	// have as many; without one it is what [Source.Header] returns. Optional.
+	// Columns names the fields. Optional. Without a header it is what [Source.Header]
+	// returns. With a header it replaces the header's names, and the first record is
+	// skipped whatever it holds, as COPY's HEADER option does: a junk first line, or a
+	// header with another number of fields, is skipped, and records must have
+	// len(Columns) fields. Only a first line that is the end-of-copy marker, or that
+	// opens a quoted field the input never closes, is an error.
 	Columns []string
 	// ParseFields fills Record.Fields. Records whose number of fields differs from the
 	// header's (or Columns', or else the first record's) go to the batch's rejects.
@@ -252,6 +262,12 @@ var (
 		`the line ends with \n but the input's first line with \r\n; PostgreSQL does not accept mixed line endings`}
 	errUnterminated = &reason{ErrUnterminatedQuote, "unterminated CSV quoted field"}
 )
+
+// unterminatedAt is the reason of a record whose quoted field the input ends in.
+func unterminatedAt(line int64) error {
+	return &reason{ErrUnterminatedQuote, fmt.Sprintf("unterminated quoted field starting at line %d; "+
+		"the rest of the input is read as this record, as PostgreSQL reads it", line)}
+}
 
 // fieldCountError is the reason of a record with the wrong number of fields.
 func fieldCountError(want, got int) error {

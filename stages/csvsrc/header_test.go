@@ -31,6 +31,14 @@ func TestMapHeader(t *testing.T) {
 		{"two map to one", []string{"id", "ID"}, nil, `header fields 1 "id" and 2 "ID" both map to column "id"`},
 		{"duplicate", []string{"Name", "Name"}, nil, `header fields 1 "Name" and 2 "Name" both map to column "Name"`},
 		{"empty header", nil, []string{}, ""},
+		// Surrounding spaces (issue 14 item 7: the US Census gazetteer pads its last
+		// header name) are ignored when the name matches nothing with them.
+		{"trailing spaces", []string{"id", "Name      "}, []string{"id", "Name"}, ""},
+		{"spaces and case", []string{" ID\t", "NAME_2   "}, []string{"id", "name_2"}, ""},
+		{"spaces, unknown", []string{"nope   "}, nil, `header field 1 "nope   " matches no column of the table, with or without its surrounding spaces; name the input's fields with --columns`},
+		{"unknown names --columns", []string{"nope"}, nil, "name the input's fields with --columns"},
+		{"spaces, two map to one", []string{"id", "id "}, nil, `header fields 1 "id" and 2 "id " both map to column "id"`},
+		{"only spaces", []string{"   "}, nil, `header field 1 "   " matches no column of the table, with or without its surrounding spaces`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -155,9 +155,38 @@ var parseCases = []parseCase{
 		rows: []want{{"1,2\r\n", 2, sp("1", "2")}, {"3,\"4\"", 3, sp("3", "4")}},
 	},
 	{
+		// \. alone on a line is the end-of-data marker; as the input's last bytes,
+		// without a line end, COPY FROM a file stores it as a row (issue 14 item 11a):
+		// it comes quoted, so that the line end added for COPY does not make it the
+		// marker.
 		name: "end-of-copy marker", in: "a\n1\n\\.\n\"\\.\"\n\\.x\n\\.", header: []string{"a"},
-		rows:    []want{{"1\n", 2, sp("1")}, {"\"\\.\"\n", 4, sp(`\.`)}, {"\\.x\n", 5, sp(`\.x`)}},
-		rejects: []int64{3, 6}, rejectErr: csvsrc.ErrEndOfCopyMarker,
+		rows: []want{{"1\n", 2, sp("1")}, {"\"\\.\"\n", 4, sp(`\.`)}, {"\\.x\n", 5, sp(`\.x`)},
+			{"\"\\.\"", 6, sp(`\.`)}},
+		rejects: []int64{3}, rejectErr: csvsrc.ErrEndOfCopyMarker,
+	},
+	{
+		name: "end-of-copy marker at the end without a line end, CRLF", in: "a\r\n1\r\n\\.", header: []string{"a"},
+		rows: []want{{"1\r\n", 2, sp("1")}, {"\"\\.\"", 3, sp(`\.`)}},
+	},
+	{
+		name: "end-of-copy marker at the end, two columns", in: "a,b\n1,2\n\\.", header: []string{"a", "b"},
+		rows:         []want{{"1,2\n", 2, sp("1", "2")}, {"\"\\.\"", 3, sp(`\.`)}},
+		fieldRejects: []int64{3},
+	},
+	{
+		name: "end-of-copy marker at the end, backslash escape", in: "a\n\\.",
+		opts:   csvsrc.Options{Dialect: csvsrc.Dialect{Escape: '\\'}},
+		header: []string{"a"},
+		rows:   []want{{"\"\\.\"", 2, sp(`\.`)}},
+	},
+	{
+		// With \ as the quote, \. at the end opens a quoted field that never ends,
+		// as in PostgreSQL.
+		name: "end-of-copy marker at the end, backslash quote", in: "a\n1\n\\.",
+		opts:    csvsrc.Options{Dialect: csvsrc.Dialect{Quote: '\\'}},
+		header:  []string{"a"},
+		rows:    []want{{"1\n", 2, sp("1")}},
+		rejects: []int64{3}, rejectErr: csvsrc.ErrUnterminatedQuote,
 	},
 	{
 		name: "end-of-copy marker, CRLF", in: "a\r\n\\.\r\n1\r\n", header: []string{"a"},
@@ -172,9 +201,26 @@ var parseCases = []parseCase{
 		rejects: []int64{2}, rejectErr: csvsrc.ErrEndOfCopyMarker,
 	},
 	{
+		// PostgreSQL reads the rest of the input as the record and refuses it: a reject,
+		// not an error that ends the run (issue 14 item 11b).
 		name: "unterminated quote", in: "a,b\n1,2\n\"x,3\n4,5\n", header: []string{"a", "b"},
-		rows: []want{{"1,2\n", 2, sp("1", "2")}},
-		err:  csvsrc.ErrUnterminatedQuote, errLine: 3,
+		rows:    []want{{"1,2\n", 2, sp("1", "2")}},
+		rejects: []int64{3}, rejectErr: csvsrc.ErrUnterminatedQuote,
+	},
+	{
+		name: "unterminated quote in the last line", in: "a,b\n1,2\n3,\"4", header: []string{"a", "b"},
+		rows:    []want{{"1,2\n", 2, sp("1", "2")}},
+		rejects: []int64{3}, rejectErr: csvsrc.ErrUnterminatedQuote,
+	},
+	{
+		name: "unterminated quote, backslash escape", in: "a,b\n1,2\n\"x\\\",3\n", header: []string{"a", "b"},
+		opts:    csvsrc.Options{Dialect: csvsrc.Dialect{Escape: '\\'}},
+		rows:    []want{{"1,2\n", 2, sp("1", "2")}},
+		rejects: []int64{3}, rejectErr: csvsrc.ErrUnterminatedQuote,
+	},
+	{
+		name: "no header, unterminated quote first", in: "\"1,2\n3,4\n", opts: csvsrc.Options{NoHeader: true},
+		rejects: []int64{1}, rejectErr: csvsrc.ErrUnterminatedQuote,
 	},
 	{
 		name: "multi-byte UTF-8 and emoji", in: "a,b\n\"é,😀\",道路🚀\n", header: []string{"a", "b"},
@@ -226,8 +272,35 @@ var parseCases = []parseCase{
 		rows:   []want{{"1,2\n", 2, sp("1", "2")}},
 	},
 	{
-		name: "Columns of the wrong length", in: "a,b\n1,2\n", opts: csvsrc.Options{Columns: []string{"x"}},
-		openErr: csvsrc.ErrOptions,
+		// With a header, Columns name the fields and the first line is skipped whatever
+		// it holds, like COPY's HEADER (issue 14 item 11c).
+		name: "Columns skip a header of another length", in: "a,b\n1\n2,3\n", opts: csvsrc.Options{Columns: []string{"x"}},
+		header:       []string{"x"},
+		rows:         []want{{"1\n", 2, sp("1")}, {"2,3\n", 3, sp("2", "3")}},
+		fieldRejects: []int64{3},
+	},
+	{
+		name: "Columns skip a junk first line", in: "# exported 2024-01-02 by \"x\"; 3 columns, a;b;c\n1,2\n3,4\n",
+		opts:   csvsrc.Options{Columns: []string{"x", "y"}},
+		header: []string{"x", "y"},
+		rows:   []want{{"1,2\n", 2, sp("1", "2")}, {"3,4\n", 3, sp("3", "4")}},
+	},
+	{
+		// COPY would end the data at once: an error, not an empty load.
+		name: "Columns and an end-of-copy marker as the first line", in: "\\.\n1,2\n",
+		opts:    csvsrc.Options{Columns: []string{"x", "y"}},
+		openErr: csvsrc.ErrEndOfCopyMarker,
+	},
+	{
+		name: "Columns skip a first line over two lines", in: "\"a\nb\",c\n1,2\n",
+		opts:   csvsrc.Options{Columns: []string{"x", "y"}},
+		header: []string{"x", "y"},
+		rows:   []want{{"1,2\n", 3, sp("1", "2")}},
+	},
+	{
+		name: "Columns and an unterminated quote in the first line", in: "\"a,b\n1,2\n",
+		opts:    csvsrc.Options{Columns: []string{"x", "y"}},
+		openErr: csvsrc.ErrUnterminatedQuote,
 	},
 	{
 		name: "record too large", in: "a\n1\n12345678901\n", opts: csvsrc.Options{MaxRecordBytes: 10},
@@ -310,7 +383,11 @@ func checkCase(t *testing.T, tc parseCase, parse bool, mode string, lim pipeline
 		got := res.rows[i]
 		require.Equal(t, w.raw, got.raw, "row %d", i)
 		require.Equal(t, w.line, got.pos.Line, "row %d line", i)
-		require.Equal(t, w.raw, at(tc.in, got.pos.Offset, len(w.raw)), "row %d offset", i)
+		inRaw := w.raw
+		if q := tc.opts.WithDefaults().Quote; inRaw == string([]byte{q, '\\', '.', q}) {
+			inRaw = `\.` // the input's last bytes \., quoted
+		}
+		require.Equal(t, inRaw, at(tc.in, got.pos.Offset, len(inRaw)), "row %d offset", i)
 		if parse {
 			require.Equal(t, w.fields, got.fields, "row %d fields: %s", i, show(got.fields))
 		} else {

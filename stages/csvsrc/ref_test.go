@@ -20,7 +20,7 @@ type refRecord struct {
 	line   int64
 	offset int64
 	index  int64 // line - the first data line
-	reject bool  // a Source rejects it (end-of-copy marker, stray line ending)
+	reject bool  // a Source rejects it (end-of-copy marker, stray line ending, unterminated quote)
 }
 
 var (
@@ -35,7 +35,9 @@ func (e *refError) Error() string        { return "unterminated" }
 func (e *refError) Is(target error) bool { return target == errRefUnterminated }
 
 // refRead reads a whole input. It returns the header's fields (when header is set) and
-// the data records; err is errRefUnterminated when the input ends inside quotes.
+// the data records; err is errRefHeader when the header is a record a Source rejects.
+// (An input that ends inside quotes ends with a rejected record; refError and
+// errRefUnterminated remain for the Source's ErrUnterminatedQuote in the header.)
 func refRead(in []byte, d csvsrc.Dialect, header bool) (hdr []*string, recs []refRecord, err error) {
 	d = d.WithDefaults()
 	off := 0
@@ -125,12 +127,10 @@ func refLine(in []byte, d csvsrc.Dialect, style string) (n, lines int, reject bo
 	if style == "\r" {
 		term = '\r'
 	}
-	// The end-of-copy marker: \. then the line terminator, or the end of input.
+	// The end-of-copy marker: \. then the line terminator. At the end of the input,
+	// without a terminator, \. is data (COPY FROM a file stores it).
 	if bytes.HasPrefix(in, []byte(`\.`)) {
 		rest := in[2:]
-		if len(rest) == 0 {
-			return 2, 0, true, nil
-		}
 		if bytes.HasPrefix(rest, []byte(t)) {
 			return 2 + len(t), 1, true, nil
 		}
@@ -148,10 +148,12 @@ func refLine(in []byte, d csvsrc.Dialect, style string) (n, lines int, reject bo
 		}
 	}
 	if !ended {
-		if inQ {
-			return 0, 0, false, errRefUnterminated
-		}
 		n = len(in)
+		if inQ {
+			// PostgreSQL reads the rest of the input as one record and refuses it;
+			// the Source rejects it.
+			return n, lines, true, nil
+		}
 	}
 	rec := in[:n]
 	// A stray line ending: an unquoted '\r' or '\n' other than the terminator.

@@ -42,7 +42,7 @@ func (s *Source) Sample(n int) ([]Record, error) {
 			p = w.r
 		}
 		if err := w.fill(); err != nil {
-			return out, &ParseError{Name: s.name, Line: line, Offset: w.base + int64(p), Err: err}
+			return out, s.readError(err, w.buf[p:w.n], line, w.base+int64(w.n))
 		}
 	}
 	return out, nil

@@ -116,10 +116,13 @@ func (s *scanner) scan(buf []byte, atEOF bool) (rec record, ok bool, err error) 
 	if !atEOF {
 		return record{}, false, nil
 	}
-	if inQ, _ = s.quoteState(buf[q:], inQ, esc, &rec.quoted); inQ {
-		return record{}, false, errUnterminated
-	}
+	inQ, _ = s.quoteState(buf[q:], inQ, esc, &rec.quoted)
 	rec.n = len(buf)
+	if inQ {
+		// PostgreSQL reads the rest of the input as this record and refuses it: the
+		// record is rejected, the records before it stand.
+		rec.reject = errUnterminated
+	}
 	return rec, true, nil
 }
 
@@ -185,9 +188,13 @@ func (s *scanner) step(b []byte, inQ, esc bool) (bool, bool) {
 }
 
 // marker recognises a record that PostgreSQL would take for the end-of-data marker:
-// \. alone on a line, or \. as the input's last bytes (the sink then adds a line
-// terminator). done is false when buf does not start such a record; ok false with done
-// true means more input is needed to tell.
+// \. alone on a line, with the input's line terminator. done is false when buf does
+// not start such a record; ok false with done true means more input is needed to tell.
+//
+// \. as the input's last bytes, without a terminator, is data: COPY FROM a file stores
+// it as a row (CopyReadLineText finds no line end after it and goes on), and so does
+// the source; the chunk quotes it so that the terminator it adds does not make it the
+// marker.
 func (s *scanner) marker(buf []byte, atEOF bool) (rec record, ok, done bool) {
 	if len(buf) < 2 {
 		return record{}, false, !atEOF
@@ -200,7 +207,7 @@ func (s *scanner) marker(buf []byte, atEOF bool) (rec record, ok, done bool) {
 	case len(rest) == 0 && !atEOF:
 		return record{}, false, true
 	case len(rest) == 0:
-		return record{n: 2, reject: errMarker}, true, true
+		return record{}, false, false
 	case len(rest) >= len(t) && string(rest[:len(t)]) == t:
 		return record{n: 2 + len(t), lines: 1, term: true, reject: errMarker}, true, true
 	case len(rest) < len(t) && !atEOF && string(rest) == t[:len(rest)]:

@@ -53,6 +53,7 @@ type Source struct {
 	st        *window
 	stLine    int64
 	cutErr    error // a record that cannot be delimited: the end of the cutting
+	readErr   error // a read of the stream failed: no more input after st's bytes
 	consumed  atomic.Bool
 	pool      sync.Pool // of *[]byte, chunk buffers
 	closers   []io.Closer
@@ -183,6 +184,17 @@ func (s *Source) prelude(w *window) (line int64, err error) {
 	if err != nil {
 		return fail(err)
 	}
+	if len(s.opts.Columns) > 0 {
+		// Columns name the fields: the first line is skipped whatever it holds, as
+		// COPY's HEADER does, but for a marker (COPY would end there) and an
+		// unterminated quote (the whole input would be skipped).
+		if errors.Is(rec.reject, ErrEndOfCopyMarker) || errors.Is(rec.reject, ErrUnterminatedQuote) {
+			return fail(rec.reject)
+		}
+		w.r += rec.n
+		s.header = s.opts.Columns
+		return 1 + int64(rec.lines), nil
+	}
 	if rec.reject != nil {
 		return fail(rec.reject)
 	}
@@ -192,12 +204,6 @@ func (s *Source) prelude(w *window) (line int64, err error) {
 		s.header[i] = string(f)
 	}
 	s.width = len(fields)
-	if len(s.opts.Columns) > 0 {
-		if len(s.opts.Columns) != len(fields) {
-			return fail(fmt.Errorf("%w: %d Columns for a header of %d fields", ErrOptions, len(s.opts.Columns), len(fields)))
-		}
-		s.header = s.opts.Columns
-	}
 	return 1 + int64(rec.lines), nil
 }
 
