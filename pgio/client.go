@@ -27,7 +27,10 @@ const (
 // Config configures a [Client]. A zero field means its default.
 type Config struct {
 	// DSN is a libpq connection string or URL. Pool settings such as pool_max_conns
-	// may be given in it. Required.
+	// may be given in it. Required. When neither it, nor PGSSLMODE, nor a service it
+	// names sets sslmode, the connection is verify-full (see [SSLModeDefault]), not
+	// libpq's prefer. Under verify-full a certificate that names the host only in its
+	// common name is accepted, as libpq accepts it.
 	DSN string
 	// ApplicationName is reported to the server (pg_stat_activity.application_name),
 	// unless the DSN sets application_name itself. Defaults to "tmimport".
@@ -70,11 +73,12 @@ func New(cfg Config) (*Client, error) {
 	case cfg.ConnectTimeout < 0:
 		return nil, fmt.Errorf("%w: Config.ConnectTimeout must not be negative, got %s", ErrConfig, cfg.ConnectTimeout)
 	}
-	pc, err := pgxpool.ParseConfig(cfg.DSN)
+	pc, err := pgxpool.ParseConfig(withDefaultSSLMode(cfg.DSN))
 	if err != nil {
 		// pgx's ParseConfigError redacts the password; scrub once more anyway.
 		return nil, fmt.Errorf("%w: Config.DSN: %w", ErrConfig, scrub(err, passwordOf(cfg.DSN)))
 	}
+	libpqVerifyFull(&pc.ConnConfig.Config)
 	c := &Client{cfg: cfg, poolCfg: pc, password: pc.ConnConfig.Password}
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
