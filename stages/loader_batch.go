@@ -276,7 +276,7 @@ func (l *Loader[K, V]) finish(b *loaderBatch[K, V], vals []V, errs []error, err 
 	if l.own && err == nil {
 		l.cached.Store(true)
 	}
-	b.keys = nil
+	b.keys, b.timer = nil, nil // the built-in cache may keep b long
 	b.settled.Store(true)
 	close(b.done)
 }

@@ -84,7 +84,7 @@ func firstError(errs []error) error {
 }
 
 // checkValues fails b unless vals[i] is the value of ks[i].
-func checkValues(b *testing.B, ks, vals []int, err error) {
+func checkValues(b testing.TB, ks, vals []int, err error) {
 	if err != nil || len(vals) != len(ks) {
 		b.Fatalf("LoadMany: %d values for %d keys, %v", len(vals), len(ks), err)
 	}
@@ -176,6 +176,35 @@ func BenchmarkLoadMany(b *testing.B) {
 				checkValues(b, ks, vals, err)
 				l.close()
 			}
+		})
+	}
+}
+
+// TestContenders runs each workload once per contender, under the race detector in
+// `go test -race`: every contender must return every key's value.
+func TestContenders(t *testing.T) {
+	ctx := context.Background()
+	ks := keysUpTo(100)
+	for _, c := range contenders {
+		t.Run(c.name, func(t *testing.T) {
+			l := c.make(len(ks))
+			var wg sync.WaitGroup
+			for _, k := range ks {
+				wg.Go(func() {
+					if v, err := l.load(ctx, k); v != 2*k || err != nil {
+						t.Errorf("Load(%d) = %d, %v", k, v, err)
+					}
+				})
+			}
+			wg.Wait()
+			vals, err := l.loadMany(ctx, ks) // all cached now
+			checkValues(t, ks, vals, err)
+			l.close()
+
+			l = c.make(len(ks))
+			vals, err = l.loadMany(ctx, ks)
+			checkValues(t, ks, vals, err)
+			l.close()
 		})
 	}
 }
