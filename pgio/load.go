@@ -334,19 +334,23 @@ func (s *spec[T]) columns() ([]string, func() ([]Column, error), string) {
 	return s.names, s.want, s.name
 }
 
-// withTypes applies LoadOptions.Types to the input's columns (each checked against
-// the server's parser) and refuses a type for a column the input lacks.
+// withTypes applies LoadOptions.Types to the input's columns, each resolved by the
+// server's parser (see [Client.ResolveTypes]) before any DDL, and refuses a type for a
+// column the input lacks.
 func (l *loader) withTypes(ctx context.Context, cols []Column) ([]Column, error) {
-	for name, typ := range l.opts.Types {
+	if len(l.opts.Types) == 0 {
+		return cols, nil
+	}
+	resolved, err := l.c.ResolveTypes(ctx, l.opts.Types)
+	if err != nil {
+		return nil, err
+	}
+	for name, typ := range resolved {
 		i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == name })
 		if i < 0 {
 			return nil, fmt.Errorf("%w: LoadOptions.Types names %q, which is not a column of the input (%s)", ErrConfig, name, strings.Join(columnNames(cols), ", "))
 		}
-		canonical, err := l.c.checkType(ctx, name, typ)
-		if err != nil {
-			return nil, err
-		}
-		cols[i].Type = canonical
+		cols[i].Type = typ
 	}
 	return cols, nil
 }

@@ -11,8 +11,3 @@ func (c *Client) evolve(ctx context.Context, table pgx.Identifier, want []Column
 	added, widened, err := c.EvolveTable(ctx, table, want)
 	return append(added, widened...), err
 }
-
-// checkType resolves a column's SQL type through the server.
-func (c *Client) checkType(ctx context.Context, col, typ string) (string, error) {
-	return typ, nil
-}

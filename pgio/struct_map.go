@@ -76,12 +76,14 @@ func (m *structMap) add(t reflect.Type, base []int, srid int) error {
 		switch {
 		case tag == "-":
 			continue
-		case !sf.IsExported():
-			continue
 		case sf.Anonymous && !tagged && sf.Type.Kind() == reflect.Struct && sf.Type != timeType:
+			// An embedded struct gives its exported fields, even when its type is
+			// unexported (as encoding/json and pgx do).
 			if err := m.add(sf.Type, index, srid); err != nil {
 				return err
 			}
+			continue
+		case !sf.IsExported():
 			continue
 		}
 		name := tag

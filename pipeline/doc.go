@@ -20,8 +20,9 @@
 //
 // # Goroutines, cancellation and errors
 //
-// Every goroutine belongs to the run: workers come from a conc [stream.Stream] and
-// Run waits for all of them on every path. Stages and sinks never start goroutines.
+// Every goroutine belongs to the run: workers come from a conc pool (pool.New with
+// WithMaxGoroutines(Workers)) and Run waits for all of them on every path; results
+// reach OnResult in input order through a small reorder buffer, not a conc stream. Stages and sinks never start goroutines.
 // Cancelling the context passed to [Pipeline.Run] stops the run; the sink rolls back
 // the batches it is writing, and batches already written stay written and are reported.
 //

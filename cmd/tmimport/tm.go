@@ -54,7 +54,7 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		if err != nil && rep.Error == "" {
 			rep.Error = err.Error()
 		}
-		printReport(&f, stdout, stderr, rep, func(w io.Writer) { tmReportText(rep, w) })
+		printReport(&f, stdout, stderr, rep, rep.WriteText)
 		switch {
 		case errors.Is(err, tm.ErrRejected):
 			err = errRejected
@@ -88,35 +88,5 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	}
 	rep, err = m.Run(ctx, opts)
 	return err
-}
-
-// tmReportText writes the report as a table.
-func tmReportText(r tm.Report, w io.Writer) {
-	fmt.Fprintf(w, "\ntmimport tm: verification (source revision %q, mode %s)\n", r.Revision, r.Mode)
-	fmt.Fprintf(w, "  %-26s %12s %12s %10s %10s %9s  %s\n", "table", "source rows", "target rows", "rejected", "skipped", "seconds", "check")
-	for _, t := range r.Tables {
-		fmt.Fprintf(w, "  %-26s %12d %12d %10d %10d %9.2f  %s\n", t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Skipped, t.DurationS, verdict(t.OK))
-		for _, c := range t.Folds {
-			fmt.Fprintf(w, "  %-26s %12d %12d %10s %10s %9s  %s (%s)\n", "", c.SourceRows, c.Entries, "", "", "", verdict(c.OK), c.Name)
-		}
-		for _, r := range t.Reasons {
-			fmt.Fprintf(w, "  %-26s rejected: %s\n", "", r)
-		}
-		if n := t.Rejected - int64(len(t.Reasons)); n > 0 && len(t.Reasons) > 0 {
-			fmt.Fprintf(w, "  %-26s rejected: … and %d more (see --rejects)\n", "", n)
-		}
-		for _, n := range t.Notes {
-			fmt.Fprintf(w, "  %-26s note: %s\n", "", n)
-		}
-	}
-	fmt.Fprintf(w, "tmimport tm: %s in %.2f s\n", status(r.Error), r.DurationS)
-}
-
-// verdict is a verification's outcome in the report.
-func verdict(ok bool) string {
-	if ok {
-		return "ok"
-	}
-	return "MISMATCH"
 }
 

@@ -25,9 +25,9 @@ type Config struct {
 }
 
 // Migration migrates a TM v4 database into the TM-Admin schema, one table at a time.
-// Build it with [New], create the target with [Migration.CreateSchema], then for each
-// of [Migration.Tables] open a [Job] and run it through a pipeline with a
-// [pgio.CopySink] (RawBinary), and finish with [Migration.ResetSequences].
+// Build it with [New] and run it with [Migration.Run]; the steps Run takes (CreateSchema,
+// Open a [Job] per table, Count, VerifyFolds, ResetSequences) are exported for
+// programs that need them one by one.
 type Migration struct {
 	src, dst *pgio.Client
 	cfg      Config

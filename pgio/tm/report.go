@@ -1,5 +1,10 @@
 package tm
 
+import (
+	"fmt"
+	"io"
+)
+
 // Report is the verification report of a migration, as `tmimport tm --report json`
 // prints it.
 type Report struct {
@@ -47,4 +52,38 @@ func TableNames() []string {
 		names[i] = t.Name
 	}
 	return names
+}
+
+// WriteText writes the report as a table, for a person.
+func (r Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "\ntmimport tm: verification (source revision %q, mode %s)\n", r.Revision, r.Mode)
+	fmt.Fprintf(w, "  %-26s %12s %12s %10s %10s %9s  %s\n", "table", "source rows", "target rows", "rejected", "skipped", "seconds", "check")
+	for _, t := range r.Tables {
+		fmt.Fprintf(w, "  %-26s %12d %12d %10d %10d %9.2f  %s\n", t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Skipped, t.DurationS, verdict(t.OK))
+		for _, c := range t.Folds {
+			fmt.Fprintf(w, "  %-26s %12d %12d %10s %10s %9s  %s (%s)\n", "", c.SourceRows, c.Entries, "", "", "", verdict(c.OK), c.Name)
+		}
+		for _, r := range t.Reasons {
+			fmt.Fprintf(w, "  %-26s rejected: %s\n", "", r)
+		}
+		if n := t.Rejected - int64(len(t.Reasons)); n > 0 && len(t.Reasons) > 0 {
+			fmt.Fprintf(w, "  %-26s rejected: … and %d more (see --rejects)\n", "", n)
+		}
+		for _, n := range t.Notes {
+			fmt.Fprintf(w, "  %-26s note: %s\n", "", n)
+		}
+	}
+	outcome := "done"
+	if r.Error != "" {
+		outcome = "FAILED"
+	}
+	fmt.Fprintf(w, "tmimport tm: %s in %.2f s\n", outcome, r.DurationS)
+}
+
+// verdict is a verification's outcome in the report.
+func verdict(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISMATCH"
 }
