@@ -61,3 +61,12 @@ func TestAppendRecordRoundTripsThroughTheReader(t *testing.T) {
 		require.Equal(t, records, got, "dialect %+v", d)
 	}
 }
+
+// TestAppendRecordQuotesTheMarker: a record whose only field is \. is written quoted,
+// else COPY would take it for the end-of-data marker (the source reads the input's
+// last bytes \. as such a row).
+func TestAppendRecordQuotesTheMarker(t *testing.T) {
+	d := csvsrc.Dialect{}.WithDefaults()
+	require.Equal(t, "\"\\.\"\n", string(d.AppendRecord(nil, [][]byte{[]byte(`\.`)}, []byte("\n"))))
+	require.Equal(t, "\\.,x\r\n", string(d.AppendRecord(nil, [][]byte{[]byte(`\.`), []byte("x")}, []byte("\r\n"))))
+}

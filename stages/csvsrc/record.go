@@ -254,7 +254,7 @@ func (s *scanner) split(c []byte, dst [][]byte, arena []byte, limit int) ([][]by
 // AppendRecord appends fields as one CSV record in dialect d (with defaults applied),
 // the inverse of reading with ParseFields: NULL (a nil field) as the NULL marker, fields
 // quoted when they hold the delimiter, quote, escape, CR or LF, are empty, or equal the
-// NULL marker. The record ends like raw (the record it replaces) ends. Stages that change
+// NULL marker, and a record's only field when it is \. (the end-of-data marker). The record ends like raw (the record it replaces) ends. Stages that change
 // a record's fields use it to rebuild Record.Raw for the fast path.
 func (d Dialect) AppendRecord(dst []byte, fields [][]byte, raw []byte) []byte {
 	for i, f := range fields {
@@ -265,7 +265,7 @@ func (d Dialect) AppendRecord(dst []byte, fields [][]byte, raw []byte) []byte {
 			dst = append(dst, d.Null...)
 			continue
 		}
-		if len(f) > 0 && string(f) != d.Null && !bytes.ContainsAny(f, string([]byte{d.Delimiter, d.Quote, d.Escape, '\r', '\n'})) {
+		if len(f) > 0 && string(f) != d.Null && (len(fields) > 1 || string(f) != `\.`) && !bytes.ContainsAny(f, string([]byte{d.Delimiter, d.Quote, d.Escape, '\r', '\n'})) {
 			dst = append(dst, f...)
 			continue
 		}
