@@ -9,8 +9,10 @@ SHELL := /bin/bash
 # need an image pull; pgtest terminates its containers itself).
 export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
 export TESTCONTAINERS_RYUK_DISABLED=true
-# Make a missing database a test failure, not a skip.
+# Make a missing database (or ogr2ogr) a test failure, not a skip.
 export TMIMPORT_REQUIRE_DB=1
+# The integration tests build the CLI they run with -race too.
+export TMIMPORT_CLI_RACE=1
 # The PostGIS image used by tests and the demo; built offline by `make image`.
 TMIMPORT_PG_IMAGE ?= tmimport/postgis:15
 export TMIMPORT_PG_IMAGE
@@ -32,6 +34,10 @@ help: ## show this help
 docker: ## ensure a Docker daemon answers (installs Debian's docker.io and starts dockerd when root)
 	@bash .ci/ensure-docker.sh
 
+.PHONY: gdal
+gdal: ## ensure ogr2ogr is installed (installs Debian's gdal-bin when root); make test requires it
+	@bash .ci/ensure-gdal.sh
+
 .PHONY: image
 image: docker ## build the offline PostGIS test image $(TMIMPORT_PG_IMAGE) if it is missing (never pulls)
 	@case "$(TMIMPORT_PG_IMAGE)" in \
@@ -45,15 +51,19 @@ build: ## build the tmimport CLI into bin/
 	$(GO) build -o $(BIN)/tmimport ./cmd/tmimport
 
 .PHONY: test
-test: image test-unit test-integration fuzz-short ## run every test: unit (-race), integration on PostGIS, short fuzzing
+test: image gdal test-unit test-integration test-matrix fuzz-short ## run every test: unit (-race), integration on PostGIS and on PostgreSQL 14-18, short fuzzing
 
 .PHONY: test-unit
 test-unit: ## unit tests with -race (no database)
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
 .PHONY: test-integration
-test-integration: image ## integration tests with -race against containerized PostGIS
+test-integration: image gdal ## integration tests with -race (CLI too) against containerized PostGIS
 	$(GO) test -race -count=1 -timeout 20m $(DB_PKGS)
+
+.PHONY: test-matrix
+test-matrix: ## integration tests that need no PostGIS on PostgreSQL 14-18 (npm binaries, PGMATRIX_MAJORS="17" for one)
+	@GO=$(GO) bash .ci/pgmatrix.sh
 
 .PHONY: fuzz-short
 fuzz-short: ## run every fuzz target for $(FUZZTIME_SHORT) (an execution count: a short time budget can end mid-minimization)

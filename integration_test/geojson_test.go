@@ -125,10 +125,14 @@ func TestGeoJSONReprojectionMatchesSTTransform(t *testing.T) {
 }
 
 // TestGeoJSONMatchesOgr2ogr loads the same file with ogr2ogr and with tmimport: same
-// row count, and ST_Equals for every feature. Skipped when ogr2ogr (gdal-bin) is missing.
+// row count, and ST_Equals for every feature. Skipped when ogr2ogr (gdal-bin) is missing,
+// failed instead under TMIMPORT_REQUIRE_DB=1 (`make test` requires gdal-bin).
 func TestGeoJSONMatchesOgr2ogr(t *testing.T) {
 	t.Parallel()
 	ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil && os.Getenv(pgtest.EnvRequire) == "1" {
+		t.Fatal("ogr2ogr not installed and TMIMPORT_REQUIRE_DB=1 (apt-get install gdal-bin)")
+	}
 	if err != nil {
 		t.Skip("ogr2ogr not installed (apt-get install gdal-bin)")
 	}

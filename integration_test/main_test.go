@@ -33,7 +33,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	cli = filepath.Join(dir, "tmimport")
-	if out, err := exec.Command("go", "build", "-o", cli, "../cmd/tmimport").CombinedOutput(); err != nil {
+	build := []string{"build", "-o", cli}
+	if os.Getenv("TMIMPORT_CLI_RACE") == "1" { // set by `make test`: the CLI runs with the race detector too
+		build = append(build, "-race")
+	}
+	if out, err := exec.Command("go", append(build, "../cmd/tmimport")...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build tmimport: %v\n%s", err, out)
 		os.Exit(1)
 	}

@@ -4,7 +4,10 @@
 // test ends) on one PostGIS container per test binary, started lazily with
 // testcontainers-go and terminated by [Main]. When TMIMPORT_TEST_DSN is set, databases
 // are created on that server instead and no container is started (the role needs
-// CREATEDB, and PostGIS must be installable).
+// CREATEDB). On such a server PostGIS is installed in the template when the server
+// offers it (pg_available_extensions); a server without PostGIS gets a plain template,
+// on which tests that need PostGIS fail (.ci/pgmatrix.sh runs only the tests that need
+// none on its plain PostgreSQL servers).
 //
 // The image comes from TMIMPORT_PG_IMAGE (default "tmimport/postgis:15", built offline
 // by `make image`). pgtest never pulls: a missing image is an error that says how to
@@ -60,7 +63,8 @@ const (
 	EnvRequire = "TMIMPORT_REQUIRE_DB"
 	// ImageDefault is the locally built offline PostGIS image.
 	ImageDefault = "tmimport/postgis:15"
-	// templateDB is the PostGIS-enabled template every test database is copied from.
+	// templateDB is the template every test database is copied from (with PostGIS
+	// when the server has it).
 	templateDB = "tmimport_template"
 )
 
@@ -123,7 +127,8 @@ func Shutdown() error {
 	return err
 }
 
-// Start returns a new, empty database with PostGIS, dropped when tb ends. It skips the
+// Start returns a new, empty database (with PostGIS, see the package doc), dropped when
+// tb ends. It skips the
 // test (or fails it under TMIMPORT_REQUIRE_DB=1) when no server can be had.
 func Start(tb testing.TB) *DB {
 	tb.Helper()
@@ -148,7 +153,7 @@ func Start(tb testing.TB) *DB {
 // errNoServer wraps the reason no server could be had.
 var errNoServer = errors.New("no server")
 
-// Open returns a new, empty database with PostGIS, for code that has no testing.TB,
+// Open returns a new, empty database (with PostGIS, see the package doc), for code that has no testing.TB,
 // such as Example functions. Close drops it.
 func Open(ctx context.Context) (*DB, error) {
 	shared.once.Do(func() { shared.start() })
@@ -255,8 +260,8 @@ func defaultDockerEnv() {
 	}
 }
 
-// ensureTemplate creates the PostGIS template database once per server, safely when
-// several test binaries race to do it.
+// ensureTemplate creates the template database once per server, safely when several
+// test binaries race to do it, with PostGIS when the server offers it.
 func ensureTemplate(ctx context.Context, adminDSN string) error {
 	conn, err := pgx.Connect(ctx, adminDSN)
 	if err != nil {
@@ -275,14 +280,20 @@ func ensureTemplate(ctx context.Context, adminDSN string) error {
 		if _, err := conn.Exec(ctx, "create database "+templateDB); err != nil {
 			return fmt.Errorf("create template: %w", err)
 		}
-		tconn, err := pgx.Connect(ctx, withDatabase(adminDSN, templateDB))
-		if err != nil {
+		var postgis bool
+		if err := conn.QueryRow(ctx, "select exists (select from pg_available_extensions where name = 'postgis')").Scan(&postgis); err != nil {
 			return err
 		}
-		_, err = tconn.Exec(ctx, "create extension if not exists postgis")
-		_ = tconn.Close(ctx)
-		if err != nil {
-			return fmt.Errorf("template: create extension postgis: %w", err)
+		if postgis {
+			tconn, err := pgx.Connect(ctx, withDatabase(adminDSN, templateDB))
+			if err != nil {
+				return err
+			}
+			_, err = tconn.Exec(ctx, "create extension if not exists postgis")
+			_ = tconn.Close(ctx)
+			if err != nil {
+				return fmt.Errorf("template: create extension postgis: %w", err)
+			}
 		}
 	}
 	_, err = conn.Exec(ctx, "select pg_advisory_unlock(hashtext('tmimport pgtest template'))")
