@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench.sh [rounds] runs the three workloads of issue 17, interleaved: in every round,
 # every workload runs every contender once, in an order rotated from round to round,
-# so that no contender runs only in a quiet or a busy spell of a shared machine. The
-# raw samples go to results.txt, the medians and ratios to stdout (ratios.py).
+# so that no contender runs only in a quiet or a busy spell of a shared machine; then
+# BenchmarkPaired runs the workloads with the contenders interleaved op by op. The raw
+# samples go to results.txt, the medians and ratios to stdout (ratios.py).
 set -eu
 rounds=${1:-10}
 cd "$(dirname "$0")"
@@ -27,6 +28,8 @@ for r in $(seq "$rounds"); do
 				-test.benchtime=0.5s | grep '^Benchmark' >>results.txt
 		done
 	done
+	/tmp/loaderbench.test -test.run='^$' -test.bench='^BenchmarkPaired$' -test.benchtime=1s |
+		grep '^Benchmark' >>results.txt
 done
 echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>results.txt
 python3 ratios.py results.txt

@@ -208,3 +208,91 @@ func TestContenders(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPaired runs the three workloads with the contenders interleaved op by op
+// (the order rotating every op), timing each contender's part of every op, so that a
+// busy spell of a shared machine falls on all of them alike. It reports each
+// contender's ns per op of the workload (for cache-hit, per load: an op is 1,000
+// serial loads of cached keys) and tmimport's time over each peer's. B/op comes from
+// the per-contender benchmarks above.
+func BenchmarkPaired(b *testing.B) {
+	ctx := context.Background()
+	workloads := []struct {
+		name  string
+		per   int // loads per op, to report per load
+		setup func(c contender) loader
+		op    func(b *testing.B, c contender, l loader)
+	}{
+		{"cache-hit", 1000,
+			func(c contender) loader {
+				ks := keysUpTo(10_000)
+				l := c.make(len(ks))
+				vals, err := l.loadMany(ctx, ks)
+				checkValues(b, ks, vals, err)
+				return l
+			},
+			func(b *testing.B, _ contender, l loader) {
+				for i := range 1000 {
+					k := (i * 7919 % 10_000) * 7
+					if v, err := l.load(ctx, k); v != 2*k || err != nil {
+						b.Fatalf("Load(%d) = %d, %v", k, v, err)
+					}
+				}
+			}},
+		{"goroutines", 1, nil, func(b *testing.B, c contender, _ loader) {
+			ks := keysUpTo(100)
+			l := c.make(len(ks))
+			var wg sync.WaitGroup
+			var failed sync.Once
+			for _, k := range ks {
+				wg.Go(func() {
+					if v, err := l.load(ctx, k); v != 2*k || err != nil {
+						failed.Do(func() { b.Errorf("Load(%d) = %d, %v", k, v, err) })
+					}
+				})
+			}
+			wg.Wait()
+			l.close()
+		}},
+		{"loadmany", 1, nil, func(b *testing.B, c contender, _ loader) {
+			ks := keysUpTo(1000)
+			l := c.make(len(ks))
+			vals, err := l.loadMany(ctx, ks)
+			checkValues(b, ks, vals, err)
+			l.close()
+		}},
+	}
+	for _, w := range workloads {
+		b.Run("workload="+w.name, func(b *testing.B) {
+			loaders := make([]loader, len(contenders))
+			if w.setup != nil {
+				for i, c := range contenders {
+					loaders[i] = w.setup(c)
+					defer loaders[i].close()
+				}
+			}
+			for i, c := range contenders { // untimed: the first op makes goroutines and stacks the next ones reuse
+				w.op(b, c, loaders[i])
+			}
+			spent := make([]time.Duration, len(contenders))
+			n := 0
+			for b.Loop() {
+				for j := range contenders {
+					i := (n + j) % len(contenders)
+					start := time.Now()
+					w.op(b, contenders[i], loaders[i])
+					spent[i] += time.Since(start)
+				}
+				n++
+			}
+			per := float64(n * w.per)
+			for i, c := range contenders {
+				b.ReportMetric(float64(spent[i])/per, c.name+"-ns/op")
+				if i > 0 {
+					b.ReportMetric(float64(spent[0])/float64(spent[i]), "tmimport/"+c.name)
+				}
+			}
+			b.ReportMetric(0, "ns/op") // the sum of the three: not a figure to compare
+		})
+	}
+}
