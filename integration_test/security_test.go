@@ -104,3 +104,64 @@ func mustHost(t *testing.T, dsn string) string {
 	require.NoError(t, err)
 	return u.Host
 }
+
+// TestTypesFlagRefusesInjectionBeforeAnyDDL gives --types values that carry SQL (a
+// second statement, a default, a collation): each run fails naming the column and the
+// type, before any DDL, so the victim table keeps its row and no table is created.
+// Valid types create the table in the server's spelling.
+func TestTypesFlagRefusesInjectionBeforeAnyDDL(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	mustExec(t, db.Pool, "create table victim (v text)", "insert into victim values ('still here')")
+	victim := stateOf(t, db.Pool, pgx.Identifier{"victim"})
+	path := writeFile(t, "k.csv", []byte("id,name\n1,a\n2,b\n"))
+	ctx := context.Background()
+	for _, typ := range []string{`text); drop table victim; --`, `text default now()`, `text collate "C"`} {
+		r := runCLI(t, "csv", "--to", db.DSN, "--table", "k", "--create", "--types", "name="+typ, "-q", path)
+		require.NotZero(t, r.code, "%q: %s", typ, r.stderr)
+		require.Contains(t, r.stderr, `column "name"`, typ)
+		require.Contains(t, r.stderr, fmt.Sprintf("%q", typ))
+		require.Equal(t, victim, stateOf(t, db.Pool, pgx.Identifier{"victim"}), "%q: the victim is intact", typ)
+		var k *string
+		require.NoError(t, db.Pool.QueryRow(ctx, "select to_regclass('k')::text").Scan(&k))
+		require.Nil(t, k, "%q: no table was created", typ)
+	}
+	r := runCLI(t, "csv", "--to", db.DSN, "--table", "k", "--create", "--types", "id=int8,name=varchar(10)", "-q", path)
+	require.Zero(t, r.code, r.stderr)
+	var types string
+	require.NoError(t, db.Pool.QueryRow(ctx, `select string_agg(format_type(atttypid, atttypmod), ',' order by attnum)
+		from pg_attribute where attrelid = 'k'::regclass and attnum > 0`).Scan(&types))
+	require.Equal(t, "bigint,character varying(10)", types)
+}
+
+// TestPGQueryRunsReadOnly gives `tmimport pg --query` queries that would change the
+// source: a data-modifying CTE, a function that deletes, and nextval. Each run fails
+// and the source is unchanged: the query runs in a read-only transaction.
+func TestPGQueryRunsReadOnly(t *testing.T) {
+	t.Parallel()
+	src, dst := pgtest.Start(t), pgtest.Start(t)
+	mustExec(t, src.Pool,
+		"create table t (id bigint primary key, val text)",
+		"insert into t select i, 'v' || i from generate_series(1, 100) i",
+		"create sequence s",
+		"create function zap() returns bigint language sql volatile as 'delete from t returning 1'",
+	)
+	want := stateOf(t, src.Pool, pgx.Identifier{"t"})
+	for query, msg := range map[string]string{
+		"with d as (delete from t returning *) select * from d": "", // refused inside a subquery anyway
+		"select id, val, zap() as z from t":                     "read-only transaction",
+		"select id, val, nextval('s') as n from t":              "read-only transaction",
+	} {
+		r := runCLI(t, "pg", "--from", src.DSN, "--to", dst.DSN, "--table", "copied", "--query", query, "--split-by", "id", "--create", "-q")
+		require.NotZero(t, r.code, "%q: %s", query, r.stderr)
+		require.Contains(t, r.stderr, msg, query)
+		require.Equal(t, want, stateOf(t, src.Pool, pgx.Identifier{"t"}), "%q deleted nothing", query)
+		var last int64
+		var called bool
+		require.NoError(t, src.Pool.QueryRow(context.Background(), "select last_value, is_called from s").Scan(&last, &called))
+		require.False(t, called, "%q: nextval never ran", query)
+	}
+	r := runCLI(t, "pg", "--from", src.DSN, "--to", dst.DSN, "--table", "copied", "--query", "select id, val from t where id > 50", "--split-by", "id", "--create", "-q")
+	require.Zero(t, r.code, r.stderr)
+	require.EqualValues(t, 50, stateOf(t, dst.Pool, pgx.Identifier{"copied"}).Count)
+}

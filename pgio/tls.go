@@ -200,7 +200,7 @@ func verifyServer(certs []*x509.Certificate, roots *x509.CertPool, host string) 
 	}
 	if len(leaf.DNSNames) > 0 || len(leaf.IPAddresses) > 0 {
 		if err := leaf.VerifyHostname(host); err != nil {
-			return fmt.Errorf("pgio: tls: server certificate: %w", err)
+			return fmt.Errorf("pgio: tls: server certificate does not name %q: %w", host, err)
 		}
 		return nil
 	}
@@ -220,5 +220,5 @@ func verifyServer(certs []*x509.Certificate, roots *x509.CertPool, host string) 
 			}
 		}
 	}
-	return fmt.Errorf("pgio: tls: server certificate is for %q (common name, no subject alternative names), not %q", cn, host)
+	return fmt.Errorf("pgio: tls: server certificate does not name %q: its common name is %q, and it has no subject alternative names", host, cn)
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 )
 
@@ -170,4 +171,17 @@ func (p *pki) leaf(t *testing.T, cn string, dns []string, ips []net.IP) *x509.Ce
 	c, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
 	return c
+}
+
+// TestSeverityIsUnlocalized checks what tells a refused COMMIT (ERROR: rolled back)
+// from a lost one (outcome unknown): the severity as the server sent it before
+// translation. A server with lc_messages=de sends Severity "FEHLER" and
+// SeverityUnlocalized "ERROR" (the test image has no German locale, so a real server
+// cannot be made to); servers before 9.6 send only Severity.
+func TestSeverityIsUnlocalized(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "ERROR", severity(&pgconn.PgError{Severity: "FEHLER", SeverityUnlocalized: "ERROR"}))
+	require.Equal(t, "FATAL", severity(&pgconn.PgError{Severity: "FATAL", SeverityUnlocalized: "FATAL"}))
+	require.Equal(t, "ERROR", severity(&pgconn.PgError{Severity: "ERROR"}))
+	require.Equal(t, "PANIK", severity(&pgconn.PgError{Severity: "PANIK", SeverityUnlocalized: ""}))
 }
