@@ -15,7 +15,8 @@ type Entry[V any] struct {
 // holding a lock of its own, and Set, Delete and Clear while holding its lock, so a
 // Cache must be quick and must never call back into the Loader. A Cache may evict
 // entries at any time (an evicted key is simply fetched again); it only ever receives
-// results of successful fetches and per-key errors, never the error of a failed fetch.
+// results of successful fetches, per-key errors and what Prime, PrimeMany and
+// PrimeError store, never the error of a failed fetch.
 type Cache[K comparable, V any] interface {
 	// Get returns the entry stored for key and whether there is one.
 	Get(key K) (Entry[V], bool)
