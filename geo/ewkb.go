@@ -225,10 +225,17 @@ func AppendEWKBHex(dst []byte, g orb.Geometry, srid int) ([]byte, error) {
 	if len(bin) != n {
 		panic("geo: ewkbSize disagrees with the encoder") // a bug here, not bad input
 	}
-	out := dst[:start+2*n]
+	out := dst[start : start+2*n]
 	for i, c := range bin {
-		out[start+2*i] = hexDigits[c>>4]
-		out[start+2*i+1] = hexDigits[c&0x0f]
+		binary.BigEndian.PutUint16(out[2*i:], hexPairs[c])
 	}
-	return out, nil
+	return dst[:start+2*n], nil
 }
+
+// hexPairs holds the two upper-case hex digits of each byte, first digit high.
+var hexPairs = func() (t [256]uint16) {
+	for i := range t {
+		t[i] = uint16(hexDigits[i>>4])<<8 | uint16(hexDigits[i&0x0f])
+	}
+	return t
+}()

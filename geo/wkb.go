@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -45,25 +46,35 @@ func ParseHex(s string) (orb.Geometry, int, error) {
 		return nil, 0, invalidf("hex input has an odd length %d", len(s))
 	}
 	// Decode into a buffer on the stack when the geometry is small, as most
-	// CSV geometries are: the decoded geometry does not refer to the bytes.
+	// CSV geometries are, else into a pooled one: the decoded geometry does
+	// not refer to the bytes.
 	var stack [1024]byte
-	b := stack[:0]
-	if len(s)/2 > len(stack) {
-		b = make([]byte, 0, len(s)/2)
+	b := stack[:]
+	if n := len(s) / 2; n > len(stack) {
+		bp := hexBufs.Get().(*[]byte)
+		defer hexBufs.Put(bp)
+		if cap(*bp) < n {
+			*bp = make([]byte, n)
+		}
+		b = *bp
 	}
-	for i := 0; i < len(s); i += 2 {
-		hi, lo := unhex[s[i]], unhex[s[i+1]]
+	b = b[:len(s)/2]
+	for i := range b {
+		hi, lo := unhex[s[2*i]], unhex[s[2*i+1]]
 		if hi|lo > 0x0f {
-			c := s[i]
+			c := s[2*i]
 			if hi <= 0x0f {
-				c = s[i+1]
+				c = s[2*i+1]
 			}
 			return nil, 0, invalidf("bad hex: invalid byte %q", c)
 		}
-		b = append(b, hi<<4|lo)
+		b[i] = hi<<4 | lo
 	}
 	return ParseEWKB(b)
 }
+
+// hexBufs holds buffers for ParseHex's large inputs.
+var hexBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // unhex maps a hex digit to its value and any other byte to 0xff.
 var unhex = func() (t [256]byte) {

@@ -23,7 +23,9 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"slices"
 	"sync"
+	"syscall"
 	"testing"
 
 	gojson "github.com/goccy/go-json"
@@ -119,10 +121,39 @@ func (s *benchSet) fill() error {
 	return nil
 }
 
-// eachSet runs f as a sub-benchmark per data set.
-func eachSet(b *testing.B, f func(b *testing.B, s *benchSet)) {
+// eachSet runs a sub-benchmark per data set, in which f adds the
+// implementations to compare.
+func eachSet(b *testing.B, f func(b *testing.B, s *benchSet, r *runner)) {
 	for _, s := range loadBenchSets(b) {
-		b.Run(s.name, func(b *testing.B) { f(b, s) })
+		b.Run(s.name, func(b *testing.B) {
+			var r runner
+			f(b, s, &r)
+			r.run(b)
+		})
+	}
+}
+
+// runner runs the implementations of one comparison as sub-benchmarks, in
+// reverse order when $GEO_BENCH_REVERSE is set, so alternating rounds can
+// cancel out what running first or second does (a fresh heap, a warm cache).
+type runner []struct {
+	name string
+	f    func(*testing.B)
+}
+
+func (r *runner) add(name string, f func(*testing.B)) {
+	*r = append(*r, struct {
+		name string
+		f    func(*testing.B)
+	}{name, f})
+}
+
+func (r runner) run(b *testing.B) {
+	if os.Getenv("GEO_BENCH_REVERSE") != "" {
+		slices.Reverse(r)
+	}
+	for _, impl := range r {
+		b.Run(impl.name, impl.f)
 	}
 }
 
@@ -130,6 +161,7 @@ func eachSet(b *testing.B, f func(b *testing.B, s *benchSet)) {
 func cycle[T any](b *testing.B, items []T, op func(T) error) {
 	b.ReportAllocs()
 	i := 0
+	cpu := processCPU()
 	for b.Loop() {
 		if err := op(items[i]); err != nil {
 			b.Fatal(err)
@@ -138,26 +170,39 @@ func cycle[T any](b *testing.B, items []T, op func(T) error) {
 			i = 0
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU returns the CPU time the process has used, in nanoseconds. On a
+// machine shared with other work, CPU time per op is steadier than wall time
+// per op: time spent waiting for a core is not counted. It includes the
+// garbage collector's work on other threads, which the op's allocations cause.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 func BenchmarkCodecWKBDecode(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
-		b.Run("impl=ours", func(b *testing.B) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
+		r.add("impl=ours", func(b *testing.B) {
 			cycle(b, s.wkb, func(d []byte) error { _, err := geo.ParseWKB(d); return err })
 		})
-		b.Run("impl=orb", func(b *testing.B) {
+		r.add("impl=orb", func(b *testing.B) {
 			cycle(b, s.wkb, func(d []byte) error { _, err := wkb.Unmarshal(d); return err })
 		})
 	})
 }
 
 func BenchmarkCodecWKBEncode(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
-		b.Run("impl=ours", func(b *testing.B) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
+		r.add("impl=ours", func(b *testing.B) {
 			var buf []byte
 			cycle(b, s.geoms, func(g orb.Geometry) (err error) { buf, err = geo.AppendEWKB(buf[:0], g, 0); return err })
 		})
-		b.Run("impl=orb", func(b *testing.B) { // orb's encoder into a reused buffer, its cheapest form
+		r.add("impl=orb", func(b *testing.B) { // orb's encoder into a reused buffer, its cheapest form
 			var buf bytes.Buffer
 			enc := wkb.NewEncoder(&buf)
 			cycle(b, s.geoms, func(g orb.Geometry) error { buf.Reset(); return enc.Encode(g) })
@@ -168,11 +213,11 @@ func BenchmarkCodecWKBEncode(b *testing.B) {
 // EWKB as this repository uses it: hex text with an SRID, as in a CSV column
 // (decode) and in text COPY (encode).
 func BenchmarkCodecEWKBHexDecode(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
-		b.Run("impl=ours", func(b *testing.B) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
+		r.add("impl=ours", func(b *testing.B) {
 			cycle(b, s.ewkb, func(h string) error { _, _, err := geo.ParseHex(h); return err })
 		})
-		b.Run("impl=orb", func(b *testing.B) {
+		r.add("impl=orb", func(b *testing.B) {
 			var buf []byte
 			cycle(b, s.ewkb, func(h string) error {
 				var err error
@@ -187,12 +232,12 @@ func BenchmarkCodecEWKBHexDecode(b *testing.B) {
 }
 
 func BenchmarkCodecEWKBHexEncode(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
-		b.Run("impl=ours", func(b *testing.B) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
+		r.add("impl=ours", func(b *testing.B) {
 			var buf []byte
 			cycle(b, s.geoms, func(g orb.Geometry) (err error) { buf, err = geo.AppendEWKBHex(buf[:0], g, geo.SRIDWGS84); return err })
 		})
-		b.Run("impl=orb", func(b *testing.B) {
+		r.add("impl=orb", func(b *testing.B) {
 			var bin bytes.Buffer
 			var buf []byte
 			enc := ewkb.NewEncoder(&bin)
@@ -207,25 +252,25 @@ func BenchmarkCodecEWKBHexEncode(b *testing.B) {
 }
 
 func BenchmarkCodecWKTDecode(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
-		b.Run("impl=ours", func(b *testing.B) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
+		r.add("impl=ours", func(b *testing.B) {
 			cycle(b, s.wkt, func(t string) error { _, err := geo.ParseWKT(t); return err })
 		})
-		b.Run("impl=orb", func(b *testing.B) {
+		r.add("impl=orb", func(b *testing.B) {
 			cycle(b, s.wkt, func(t string) error { _, err := wkt.Unmarshal(t); return err })
 		})
 	})
 }
 
 func BenchmarkCodecGeoJSONGeometry(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
-		b.Run("impl=ours", func(b *testing.B) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
+		r.add("impl=ours", func(b *testing.B) {
 			cycle(b, s.gjGeom, func(d []byte) error { _, err := geo.ParseGeoJSON(d, nil); return err })
 		})
-		b.Run("impl=orb+encoding_json", func(b *testing.B) {
+		r.add("impl=orb+encoding_json", func(b *testing.B) {
 			cycle(b, s.gjGeom, func(d []byte) error { _, err := geojson.UnmarshalGeometry(d); return err })
 		})
-		b.Run("impl=orb+goccy", func(b *testing.B) {
+		r.add("impl=orb+goccy", func(b *testing.B) {
 			withGoccy(b)
 			cycle(b, s.gjGeom, func(d []byte) error { _, err := geojson.UnmarshalGeometry(d); return err })
 		})
@@ -234,11 +279,12 @@ func BenchmarkCodecGeoJSONGeometry(b *testing.B) {
 
 // BenchmarkCodecGeoJSONStream reads the whole FeatureCollection per op.
 func BenchmarkCodecGeoJSONStream(b *testing.B) {
-	eachSet(b, func(b *testing.B, s *benchSet) {
+	eachSet(b, func(b *testing.B, s *benchSet, r *runner) {
 		n := len(s.geoms)
 		run := func(b *testing.B, read func([]byte) (int, error)) {
 			b.SetBytes(int64(len(s.fc)))
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				got, err := read(s.fc)
 				if err != nil {
@@ -249,11 +295,12 @@ func BenchmarkCodecGeoJSONStream(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/feature")
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N*n), "cpu-ns/feature")
 		}
-		b.Run("impl=ours", func(b *testing.B) {
+		r.add("impl=ours", func(b *testing.B) {
 			run(b, func(d []byte) (int, error) { return countOurs(bytes.NewReader(d)) })
 		})
-		b.Run("impl=orb_whole+encoding_json", func(b *testing.B) {
+		r.add("impl=orb_whole+encoding_json", func(b *testing.B) {
 			run(b, func(d []byte) (int, error) {
 				fc, err := geojson.UnmarshalFeatureCollection(d)
 				if err != nil {
@@ -262,7 +309,7 @@ func BenchmarkCodecGeoJSONStream(b *testing.B) {
 				return len(fc.Features), nil
 			})
 		})
-		b.Run("impl=orb_whole+goccy", func(b *testing.B) {
+		r.add("impl=orb_whole+goccy", func(b *testing.B) {
 			withGoccy(b)
 			run(b, func(d []byte) (int, error) {
 				fc, err := geojson.UnmarshalFeatureCollection(d)
@@ -272,7 +319,7 @@ func BenchmarkCodecGeoJSONStream(b *testing.B) {
 				return len(fc.Features), nil
 			})
 		})
-		b.Run("impl=orb_per_feature+encoding_json_decoder", func(b *testing.B) {
+		r.add("impl=orb_per_feature+encoding_json_decoder", func(b *testing.B) {
 			run(b, func(d []byte) (int, error) { return countOrbStream(bytes.NewReader(d)) })
 		})
 	})
