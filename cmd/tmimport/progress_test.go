@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tmimport/tmimport/pipeline"
@@ -31,6 +34,25 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// newTerminal returns the terminal end of a pseudo-terminal, as a display's stderr,
+// and what was drawn on it so far. mpb draws on a terminal as it does for a person:
+// refreshing by itself, completing bars by rendering them.
+func newTerminal(t *testing.T) (*os.File, *lockedBuffer) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	require.NoError(t, err)
+	require.NoError(t, pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}))
+	out := &lockedBuffer{}
+	drained := make(chan struct{})
+	go func() { defer close(drained); _, _ = io.Copy(out, ptmx) }()
+	t.Cleanup(func() {
+		_ = tty.Close()
+		_ = ptmx.Close()
+		<-drained
+	})
+	return tty, out
 }
 
 // stalledWriter blocks every Write until release, as a terminal that is not read
@@ -154,8 +176,9 @@ func TestBarFinishReturnsPromptly(t *testing.T) {
 	for name, end := range ends {
 		for _, total := range []int64{1000, 0} {
 			t.Run(name+"/"+strconv.FormatInt(total, 10), func(t *testing.T) {
-				var out lockedBuffer
-				p := newProgress("bar", false, &out, total)
+				tty, out := newTerminal(t)
+				p := newProgress("auto", false, tty, total)
+				require.IsType(t, &barProgress{}, p)
 				p.update(prog(0, 10, 600, time.Second))
 				p.update(prog(1, 10, 900, 2*time.Second))
 				time.Sleep(300 * time.Millisecond) // a render or two while running
@@ -179,12 +202,12 @@ func TestBarFinishReturnsPromptly(t *testing.T) {
 // chunk line's decorator: the import stopped mid-way (issue 14 item 2). Updates from
 // ever new chunks while mpb renders all finish, and so does the display.
 func TestBarUpdateAndRenderDoNotDeadlock(t *testing.T) {
-	var out lockedBuffer
-	p := newProgress("bar", false, &out, 1<<30)
+	tty, out := newTerminal(t)
+	p := newProgress("bar", false, tty, 0) // unknown total: the old finish could complete it
 	within(t, 30*time.Second, "updates", func() {
 		start := time.Now()
 		for i := 0; time.Since(start) < 1500*time.Millisecond; i++ {
-			p.update(prog(i%64, 100, int64(i)*1000, time.Since(start)))
+			p.update(prog(i/4, 100, int64(i)*1000, time.Since(start))) // a new chunk every 4 batches
 			if i%50 == 0 {
 				time.Sleep(time.Millisecond)
 			}
@@ -212,11 +235,18 @@ func TestBarStalledTerminalBlocksNeitherImportNorExit(t *testing.T) {
 	require.GreaterOrEqual(t, d, finishBound/2)
 }
 
-// TestAutoPicksTheBarOnlyOnATerminal: a writer that is not a terminal (a pipe, a file,
-// a buffer) gets log lines under auto.
+// TestAutoPicksTheBarOnlyOnATerminal: under auto, the display's own writer decides
+// (as for pv and curl, stdout does not matter): a terminal gets the bar, anything else
+// (a pipe, a file, a buffer) and TERM=dumb get log lines.
 func TestAutoPicksTheBarOnlyOnATerminal(t *testing.T) {
 	var out bytes.Buffer
 	require.IsType(t, &logProgress{}, newProgress("auto", false, &out, 0))
 	require.IsType(t, noProgress{}, newProgress("auto", true, &out, 0))
 	require.IsType(t, noProgress{}, newProgress("none", false, &out, 0))
+	tty, _ := newTerminal(t)
+	bar := newProgress("auto", false, tty, 0)
+	require.IsType(t, &barProgress{}, bar)
+	bar.finish()
+	t.Setenv("TERM", "dumb")
+	require.IsType(t, &logProgress{}, newProgress("auto", false, tty, 0))
 }
