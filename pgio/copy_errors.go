@@ -14,6 +14,7 @@ import (
 type badRow struct {
 	at                    int // index into the rows sent, or -1 when unknown
 	sqlstate, column, msg string
+	detail                string // the server's DETAIL, which names a violated key's columns
 }
 
 // valuesError is a typed-path row whose values could not be produced.
@@ -43,7 +44,7 @@ func (s *CopySink[T]) classify(err error, b *pipeline.Batch[T], rows []int) (bad
 	default:
 		return badRow{}, false
 	}
-	bad := badRow{at: -1, sqlstate: pgErr.Code, column: pgErr.ColumnName, msg: pgErr.Message}
+	bad := badRow{at: -1, sqlstate: pgErr.Code, column: pgErr.ColumnName, msg: pgErr.Message, detail: pgErr.Detail}
 	line, column, ok := copyContext(pgErr.Where, s.rel, s.cfg.Columns)
 	if bad.column == "" {
 		bad.column = column
@@ -152,3 +153,35 @@ func (s *batchSource[T]) Values() ([]any, error) {
 }
 
 func (s *batchSource[T]) Err() error { return nil }
+
+// keyColumns returns the columns a unique or foreign key violation names in its DETAIL,
+// "Key (a, b)=(…) …", as the sink's column names joined by ", ", or "" when DETAIL
+// names no key or a column the sink does not know. The server quotes names as
+// quote_ident does; known names are matched exactly, so hostile names cannot confuse it.
+func (s *CopySink[T]) keyColumns(detail string) string {
+	rest, ok := strings.CutPrefix(detail, "Key (")
+	if !ok {
+		return ""
+	}
+	var out []string
+	for {
+		col, n := "", 0
+		for _, c := range s.cfg.Columns {
+			for _, q := range [...]string{c, `"` + strings.ReplaceAll(c, `"`, `""`) + `"`} {
+				after := rest[min(len(q), len(rest)):]
+				if len(q) > n && strings.HasPrefix(rest, q) && (strings.HasPrefix(after, ", ") || strings.HasPrefix(after, ")=")) {
+					col, n = c, len(q)
+				}
+			}
+		}
+		if n == 0 {
+			return ""
+		}
+		out = append(out, col)
+		rest = rest[n:]
+		if strings.HasPrefix(rest, ")=") {
+			return strings.Join(out, ", ")
+		}
+		rest = rest[len(", "):]
+	}
+}

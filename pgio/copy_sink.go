@@ -110,8 +110,19 @@ type CopyConfig[T any] struct {
 	// BatchTimeout bounds one attempt at a batch; an attempt that takes longer (a
 	// stalled network, a server that stopped answering) is abandoned, its connection
 	// closed and its transaction rolled back by the server, and the batch retried.
-	// Defaults to 0: no limit.
+	// Defaults to 0: no limit. When set, the batch's transaction also gets it as
+	// statement_timeout and idle_in_transaction_session_timeout (SET LOCAL), so a
+	// backend whose client vanished (a network black hole) ends by itself and frees
+	// its locks; and an attempt that runs out of time cancels its statement on the
+	// server (a cancel request), not only on the client.
 	BatchTimeout time.Duration
+	// CommitTimeout bounds a batch's COMMIT. COMMIT runs to its end even when the
+	// run's context is cancelled (Ctrl-C), so that a batch is never counted as rolled
+	// back while the server commits it; a COMMIT that takes longer than CommitTimeout
+	// (or loses its connection) has an unknown outcome, which the ledger resolves
+	// (see [OutcomeUnknownError]). Defaults to BatchTimeout when that is set, else
+	// one minute.
+	CommitTimeout time.Duration
 	// OnRetry, when set, is told about each retry before its backoff. Optional.
 	OnRetry func(Retry)
 }
@@ -152,7 +163,11 @@ type CopySink[T any] struct {
 	stage  string // keyed modes: creates the staging table in the batch's transaction
 	upsert string // keyed modes: moves the staging table into the target, one row per key
 	move   string // keyed modes: moves a staging table already sorted by key (see IntKey)
-	binSQL string // the raw path's binary COPY statement, used with Binary
+	// upsertSub and moveSub are upsert and move for the staged rows whose ctids are $1,
+	// used to isolate rows the move refuses.
+	upsertSub, moveSub string
+	begin              string // begins a batch's transaction (with BatchTimeout's timeouts)
+	binSQL             string // the raw path's binary COPY statement, used with Binary
 
 	binaryBatches atomic.Int64   // batches committed as binary COPY
 	bufs          chan []byte    // idle binaryReader buffers, so batches make no garbage
@@ -201,7 +216,10 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 		s.stage = fmt.Sprintf("create temp table %s (like %s including constraints) on commit drop", stageName, cfg.Table.Sanitize())
 		s.upsert = upsertSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode, true)
 		s.move = upsertSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode, false)
+		s.upsertSub = upsertSubsetSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode, true)
+		s.moveSub = upsertSubsetSQL(cfg.Table, cfg.Columns, cfg.Key, cfg.Mode, false)
 	}
+	s.begin = beginSQL(cfg.BatchTimeout)
 	if cfg.Raw != nil {
 		// s.cfg.Table is the staging table in keyed modes.
 		s.binSQL = copySQL(s.cfg.Table, cfg.Columns, "FORMAT binary")
@@ -442,6 +460,7 @@ type isolator[T any] struct {
 	written  int64
 	from     int   // b.Rejects[from:] are the rejects it added
 	rejected []int // the batch row of each, in order
+	staged   []int // the batch rows it stored, in the order they were sent
 }
 
 // inputOrder puts the rejects it added in batch row order.
@@ -517,11 +536,15 @@ func (iso *isolator[T]) attempt(ctx context.Context, rows []int) error {
 		return err
 	}
 	iso.written += n
+	iso.staged = append(iso.staged, rows...)
 	return nil
 }
 
 // reject records row i of the batch as refused.
 func (iso *isolator[T]) reject(i int, bad badRow) {
+	if bad.column == "" {
+		bad.column = iso.sink.keyColumns(bad.detail)
+	}
 	var raw []byte
 	if iso.sink.cfg.RawOf != nil {
 		raw = iso.sink.cfg.RawOf(iso.b.Rows[i])

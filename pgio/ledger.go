@@ -86,6 +86,7 @@ type Ledger struct {
 
 	mu   sync.Mutex
 	done map[batchID]ledgerEntry
+	lock *pgx.Conn // holds the import id's session advisory lock until Close
 }
 
 type batchID struct{ part, chunk, batch int }
@@ -98,6 +99,12 @@ type ledgerEntry struct {
 // OpenLedger creates the ledger tables when missing, binds importID to fp (refusing,
 // with what differs, an id recorded with another fingerprint) and loads the batches an
 // earlier run committed. Call it before any write.
+//
+// The ledger holds the import id for its session until Close (or Finish): another
+// OpenLedger with the same id, from any process, waits a few seconds for it and then
+// refuses with [ErrImportRunning], naming the holder's backend pid. Within one Client,
+// a later OpenLedger of an id takes it over from an earlier ledger that was not
+// closed (a load resumed in the same process).
 func (c *Client) OpenLedger(ctx context.Context, importID string, fp Fingerprint) (*Ledger, error) {
 	if strings.TrimSpace(importID) == "" {
 		return nil, fmt.Errorf("pgio: ledger: empty import id")
@@ -107,6 +114,12 @@ func (c *Client) OpenLedger(ctx context.Context, importID string, fp Fingerprint
 		return nil, err
 	}
 	l := &Ledger{client: c, id: importID, done: map[batchID]ledgerEntry{}}
+	if l.lock = takeOver(c, importID); l.lock == nil {
+		if l.lock, err = c.lockImport(ctx, importID); err != nil {
+			return nil, c.scrub(fmt.Errorf("pgio: ledger: %w", err))
+		}
+	}
+	held.Store(heldKey{c, importID}, l)
 	err = c.InLockedTx(ctx, ledgerTable, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, ledgerDDL); err != nil {
 			return err
@@ -139,9 +152,116 @@ func (c *Client) OpenLedger(ctx context.Context, importID string, fp Fingerprint
 		return err
 	})
 	if err != nil {
+		l.Close()
 		return nil, c.scrub(fmt.Errorf("pgio: ledger: %w", err))
 	}
 	return l, nil
+}
+
+// ErrImportRunning is returned by OpenLedger when another session runs an import with
+// the same id. Nothing was written.
+var ErrImportRunning = errors.New("pgio: import id is in use")
+
+// importLockWait is how long OpenLedger waits for another session that holds the
+// import id before it refuses: long enough for the backend of a run that was just
+// killed to notice that its client is gone.
+const importLockWait = 5 * time.Second
+
+// lockImport takes a session-level advisory lock keyed by the import id on a
+// connection of its own (taken out of the pool), held until the ledger is closed, so
+// that two runs with one import id never interleave their batches. When another
+// session holds it for longer than importLockWait, it refuses, naming that session's
+// backend.
+func (c *Client) lockImport(ctx context.Context, importID string) (*pgx.Conn, error) {
+	pool, err := c.Pool("ledger")
+	if err != nil {
+		return nil, err
+	}
+	pc, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn := pc.Hijack()
+	deadline := time.Now().Add(importLockWait)
+	for {
+		var ok bool
+		var holder *int64
+		err := conn.QueryRow(ctx, `with k as (select hashtextextended('tmimport import ' || $1, 0) as k)
+			select pg_try_advisory_lock(k.k), (select l.pid from pg_locks l
+				where l.locktype = 'advisory' and l.objsubid = 1 and l.granted and l.pid <> pg_backend_pid()
+				and l.database = (select oid from pg_database where datname = current_database())
+				and (l.classid::bigint << 32 | l.objid::bigint) = k.k limit 1)
+			from k`, importID).Scan(&ok, &holder)
+		switch {
+		case err != nil:
+			closeConn(conn)
+			return nil, err
+		case ok:
+			return conn, nil
+		case time.Now().After(deadline):
+			closeConn(conn)
+			pid := "unknown"
+			if holder != nil {
+				pid = fmt.Sprint(*holder)
+			}
+			return nil, fmt.Errorf("%w: import ID %q is running in another session (pid %s); wait for it to end, or use another import id", ErrImportRunning, importID, pid)
+		}
+		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+			closeConn(conn)
+			return nil, err
+		}
+	}
+}
+
+// closeConn closes a connection of its own, bounded in time, releasing its advisory
+// locks first (the server releases them too when the session ends, but a moment later).
+func closeConn(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = conn.Exec(ctx, "select pg_advisory_unlock_all()")
+	_ = conn.Close(ctx)
+}
+
+// heldKey names an import id held by a ledger of a client.
+type heldKey struct {
+	c  *Client
+	id string
+}
+
+// held maps the import ids held in this process to their ledgers.
+var held sync.Map // heldKey → *Ledger
+
+// takeOver returns the lock connection of an open ledger of the same client and
+// import id, which gives it up: a load resumed in the same process by a program that
+// did not Close the ledger of its interrupted load. It returns nil when there is none,
+// or its connection is lost.
+func takeOver(c *Client, importID string) *pgx.Conn {
+	v, ok := held.Load(heldKey{c, importID})
+	if !ok {
+		return nil
+	}
+	old := v.(*Ledger)
+	old.mu.Lock()
+	conn := old.lock
+	old.lock = nil
+	old.mu.Unlock()
+	if conn != nil && conn.IsClosed() {
+		return nil
+	}
+	return conn
+}
+
+// Close ends the ledger's hold on the import id (see OpenLedger), so another run may
+// use it. Finish closes the ledger too. Close is idempotent.
+func (l *Ledger) Close() {
+	held.CompareAndDelete(heldKey{l.client, l.id}, l)
+	l.mu.Lock()
+	conn := l.lock
+	l.lock = nil
+	l.mu.Unlock()
+	if conn != nil {
+		closeConn(conn)
+	}
 }
 
 // ID returns the import id.
@@ -174,11 +294,12 @@ func (l *Ledger) skip(id batchID, first, last, read int64) (written int64, ok bo
 	return e.written, true, nil
 }
 
-// record adds the batch's ledger row inside the batch's transaction.
-func (l *Ledger) record(ctx context.Context, tx pgx.Tx, id batchID, e ledgerEntry) error {
-	_, err := tx.Exec(ctx, `insert into tmimport.ledger (import_id, part, chunk, batch, first_pos, last_pos, rows_read, rows_written)
-		values ($1, $2, $3, $4, $5, $6, $7, $8)`, l.id, id.part, id.chunk, id.batch, e.first, e.last, e.read, e.written)
-	return err
+// record adds the batch's ledger row inside the batch's transaction and returns the
+// transaction's id (txid_current), by which an unknown COMMIT outcome is resolved.
+func (l *Ledger) record(ctx context.Context, tx pgx.Tx, id batchID, e ledgerEntry) (xid int64, err error) {
+	err = tx.QueryRow(ctx, `insert into tmimport.ledger (import_id, part, chunk, batch, first_pos, last_pos, rows_read, rows_written)
+		values ($1, $2, $3, $4, $5, $6, $7, $8) returning txid_current()`, l.id, id.part, id.chunk, id.batch, e.first, e.last, e.read, e.written).Scan(&xid)
+	return xid, err
 }
 
 // committed looks up, on a fresh connection, whether a batch whose COMMIT outcome is
@@ -190,9 +311,11 @@ func (l *Ledger) committed(ctx context.Context, id batchID) (bool, error) {
 	return ok, err
 }
 
-// Finish marks the import finished.
+// Finish marks the import finished and closes the ledger.
 func (l *Ledger) Finish(ctx context.Context) error {
-	return l.client.Exec(ctx, `update tmimport.imports set finished_at = now() where import_id = $1`, l.id)
+	err := l.client.Exec(ctx, `update tmimport.imports set finished_at = now() where import_id = $1`, l.id)
+	l.Close()
+	return err
 }
 
 // ImportInfo describes one recorded import.

@@ -79,7 +79,7 @@ func (st *Staging) Publish(ctx context.Context, cols []string, mode Mode, key []
 		}
 		sql := insertSelect(st.target, st.Table, cols)
 		if mode != Append {
-			sql = upsertFrom(st.target, st.Table, cols, key, mode, "")
+			sql = upsertFrom(st.target, st.Table, cols, key, mode, "", "")
 		}
 		tag, err := tx.Exec(ctx, sql)
 		if err != nil {

@@ -1,6 +1,7 @@
 package pgio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,14 +93,26 @@ func (m Mode) check(key []string) error {
 func upsertSQL(target pgx.Identifier, cols, key []string, m Mode, pick bool) string {
 	stage := pgx.Identifier{stageName}
 	if pick {
-		return upsertFrom(target, stage, cols, key, m, ordColumn)
+		return upsertFrom(target, stage, cols, key, m, ordColumn, "")
 	}
 	return insertSelect(target, stage, cols) + onConflict(cols, key, m)
 }
 
-// upsertFrom spells INSERT INTO target SELECT … FROM source ON CONFLICT (key) …, picking
-// one row per key by ord (descending for Upsert, ascending for Ignore) when ord is set.
-func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord string) string {
+// upsertSubsetSQL is upsertSQL for the staged rows whose ctid is in $1 (a tid[]), in
+// staged order: the move of part of a batch while its bad rows are isolated.
+func upsertSubsetSQL(target pgx.Identifier, cols, key []string, m Mode, pick bool) string {
+	stage := pgx.Identifier{stageName}
+	where := " where " + ordColumn + " = any($1)"
+	if pick {
+		return upsertFrom(target, stage, cols, key, m, ordColumn, where)
+	}
+	return insertSelect(target, stage, cols) + where + " order by " + ordColumn + onConflict(cols, key, m)
+}
+
+// upsertFrom spells INSERT INTO target SELECT … FROM source [where] ON CONFLICT (key) …,
+// picking one row per key by ord (descending for Upsert, ascending for Ignore) when ord
+// is set. where, when set, is a WHERE clause with its leading space.
+func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord, where string) string {
 	qc, qk := quoteList(cols), quoteList(key)
 	order := qk
 	if ord != "" {
@@ -109,8 +122,8 @@ func upsertFrom(target, source pgx.Identifier, cols, key []string, m Mode, ord s
 		}
 		order += ", " + ord + dir
 	}
-	return fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s order by %s",
-		target.Sanitize(), qc, qk, qc, source.Sanitize(), order) + onConflict(cols, key, m)
+	return fmt.Sprintf("insert into %s (%s) select distinct on (%s) %s from %s%s order by %s",
+		target.Sanitize(), qc, qk, qc, source.Sanitize(), where, order) + onConflict(cols, key, m)
 }
 
 // insertSelect spells INSERT INTO target (cols) SELECT cols FROM source.
@@ -148,6 +161,11 @@ type OutcomeUnknownError struct {
 	Written int64
 	// Err is the failure seen while committing.
 	Err error
+
+	// xid is the transaction's id (txid_current) and pid its backend's, when known
+	// (with a ledger): resolve waits for that transaction to end before it decides.
+	xid int64
+	pid uint32
 }
 
 // Error names the batch's line range.
@@ -173,20 +191,29 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 	rejects := len(b.Rejects)
 	ord := s.order(b)
 	defer s.doneOrder(ord)
+	var stale uint32 // the backend of a lost connection of the previous attempt
 	for attempt := 0; ; attempt++ {
 		b.DropRejects(rejects) // forget what a failed attempt rejected
-		st, err := s.attemptWithin(ctx, b, id, entry, ord)
+		if stale != 0 {
+			s.endStale(ctx, &stale)
+		}
+		st, err := s.attemptWithin(ctx, b, id, entry, ord, &stale)
 		var unknown *OutcomeUnknownError
 		switch {
 		case err == nil:
 			return st, nil
 		case errors.As(err, &unknown) && s.cfg.Ledger != nil:
-			ok, lerr := s.committed(ctx, id)
-			if lerr == nil && ok {
-				return pipeline.WriteStats{Written: unknown.Written}, nil // it did commit
-			}
+			// Decide before the batch is reported, even when ctx was cancelled: wait for
+			// the old transaction to end, then ask the server whether it committed.
+			ok, lerr := s.resolve(ctx, id, unknown)
 			if lerr != nil {
 				return pipeline.WriteStats{}, errors.Join(err, lerr)
+			}
+			if ok {
+				return pipeline.WriteStats{Written: unknown.Written}, nil // it did commit
+			}
+			if ctx.Err() != nil { // it did not, and the run is over
+				return pipeline.WriteStats{}, cmp.Or(context.Cause(ctx), ctx.Err())
 			}
 		case errors.As(err, &unknown):
 			return pipeline.WriteStats{}, err
@@ -207,13 +234,13 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 
 // attemptWithin runs one attempt under CopyConfig.BatchTimeout. An attempt that runs
 // out of its own time is a transient failure (retried); the run's ctx ending is not.
-func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder) (pipeline.WriteStats, error) {
+func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder, stale *uint32) (pipeline.WriteStats, error) {
 	if s.cfg.BatchTimeout <= 0 {
-		return s.attempt(ctx, b, id, entry, ord)
+		return s.attempt(ctx, b, id, entry, ord, stale)
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, s.cfg.BatchTimeout, errBatchTimeout)
 	defer cancel()
-	st, err := s.attempt(actx, b, id, entry, ord)
+	st, err := s.attempt(actx, b, id, entry, ord, stale)
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errBatchTimeout) {
 		var unknown *OutcomeUnknownError
 		if errors.As(err, &unknown) {
@@ -228,7 +255,9 @@ func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], i
 var errBatchTimeout = errors.New("pgio: batch attempt timed out")
 
 // attempt writes the batch once, in one transaction, sending its rows in ord's order.
-func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder) (pipeline.WriteStats, error) {
+// When the attempt loses its connection, *stale is set to the connection's backend,
+// which may live on at the server.
+func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder, stale *uint32) (_ pipeline.WriteStats, err error) {
 	pool, err := s.client.Pool("copy")
 	if err != nil {
 		return pipeline.WriteStats{}, err
@@ -238,6 +267,12 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 		return pipeline.WriteStats{}, s.client.scrub(err)
 	}
 	defer conn.Release()
+	pid := conn.Conn().PgConn().PID()
+	defer func() {
+		if err != nil && conn.Conn().IsClosed() {
+			*stale = pid
+		}
+	}()
 	var bin *binaryReader[T]
 	if s.cfg.Binary != nil {
 		bin = s.newBinaryReader(b.Rows, ord)
@@ -251,23 +286,26 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 			return tag.RowsAffected(), err
 		}
 	}
-	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, load)
+	move := s.moveStatement(ctx, ord.move)
+	written, err := s.inTx(ctx, conn.Conn(), b, id, entry, load, move)
 	if bin != nil && bin.convertFailed() {
 		// A row does not convert exactly: the whole batch goes as CSV instead.
 		bin = nil
-		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, raw)
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, raw, move)
 	}
 	sentBinary := bin != nil && err == nil
 	if _, rowErr := s.classify(err, b, nil); err != nil && rowErr {
 		// Some rows were refused: start over on the raw path, isolating them with
-		// savepoints. A binary attempt's line numbers count tuples, not CSV lines, so
-		// its error is not reused.
+		// savepoints, in the COPY and (keyed modes) in the move. A binary attempt's line
+		// numbers count tuples, not CSV lines, and a move's error has no line, so those
+		// errors are not reused.
 		known := err
-		if bin != nil {
+		if bin != nil || errors.As(err, new(*moveError)) {
 			known = nil
 		}
-		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, ord.move, func(tx pgx.Tx) (int64, error) {
-			iso := &isolator[T]{sink: s, tx: tx, b: b, from: len(b.Rejects)}
+		var iso *isolator[T]
+		load := func(tx pgx.Tx) (int64, error) {
+			iso = &isolator[T]{sink: s, tx: tx, b: b, from: len(b.Rejects)}
 			all := ord.idx
 			if all == nil {
 				all = make([]int, len(b.Rows)) // only here: isolation sends subsets
@@ -276,9 +314,20 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 				}
 			}
 			err := iso.load(ctx, all, known)
-			iso.inputOrder() // rows sent in key order were refused in key order
+			if s.stage == "" {
+				iso.inputOrder() // rows sent in key order were refused in key order
+			}
 			return iso.written, err
-		})
+		}
+		var isoMove func(pgx.Tx) (int64, error)
+		if s.stage != "" {
+			isoMove = func(tx pgx.Tx) (int64, error) {
+				n, err := iso.move(ctx, ord.move == s.upsert)
+				iso.inputOrder()
+				return n, err
+			}
+		}
+		written, err = s.inTx(ctx, conn.Conn(), b, id, entry, load, isoMove)
 	}
 	if err != nil {
 		return pipeline.WriteStats{}, s.client.scrub(err)
@@ -289,17 +338,26 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	return pipeline.WriteStats{Written: written}, nil
 }
 
-// inTx runs load inside a transaction with the keyed modes' staging table and move (the
-// statement move), the ledger row, and the reject budget check; it commits, or rolls
-// back on any error. written counts rows stored in the target.
-func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], id batchID, entry ledgerEntry, move string, load func(pgx.Tx) (int64, error)) (written int64, err error) {
-	tx, err := conn.Begin(ctx)
+// inTx runs load inside a transaction with the keyed modes' staging table and move, the
+// ledger row, and the reject budget check; it commits, or rolls back on any error.
+// written counts rows stored in the target.
+//
+// A cancelled ctx (or the batch timeout) cancels the statement under way on the server
+// too (see serverCancel); COMMIT itself runs detached from ctx, bounded by the commit
+// timeout, so that a cancel never leaves a committed batch counted as rolled back.
+func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batch[T], id batchID, entry ledgerEntry, load, move func(pgx.Tx) (int64, error)) (written int64, err error) {
+	guard := serverCancel(ctx, conn.PgConn())
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: s.begin})
 	if err != nil {
+		guard.end(conn)
 		return 0, err
 	}
 	defer func() {
 		if err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			_ = tx.Rollback(rctx)
+			cancel()
+			guard.end(conn)
 		}
 	}()
 	if s.stage != "" {
@@ -310,23 +368,28 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 	if written, err = load(tx); err != nil {
 		return 0, err
 	}
-	if move != "" {
-		tag, err := tx.Exec(ctx, move)
-		if err != nil {
+	if move != nil {
+		if written, err = move(tx); err != nil {
 			return 0, err
 		}
-		written = tag.RowsAffected()
 	}
 	if err := b.ReserveRejects(); err != nil {
 		return 0, fmt.Errorf("%w; first: %v", err, b.Rejects[0])
 	}
+	var xid int64
 	if s.cfg.Ledger != nil {
 		entry.written = written
-		if err := s.cfg.Ledger.record(ctx, tx, id, entry); err != nil {
+		if xid, err = s.cfg.Ledger.record(ctx, tx, id, entry); err != nil {
 			return 0, err
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if !guard.stop() {
+		// ctx ended before COMMIT (a cancel request may be on its way): roll back.
+		return 0, cmp.Or(context.Cause(ctx), ctx.Err())
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.commitTimeout())
+	defer cancel()
+	if err := tx.Commit(cctx); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && severity(pgErr) == "ERROR" {
 			return 0, err // the server refused the commit: rolled back
@@ -334,24 +397,9 @@ func (s *CopySink[T]) inTx(ctx context.Context, conn *pgx.Conn, b *pipeline.Batc
 		// The connection failed (or the backend was terminated, FATAL) while COMMIT was
 		// under way: the transaction may or may not have committed.
 		first, last := b.PosAt(0), b.PosAt(len(b.Rows)-1)
-		return 0, &OutcomeUnknownError{First: first, Last: last, Written: written, Err: err}
+		return 0, &OutcomeUnknownError{First: first, Last: last, Written: written, Err: err, xid: xid, pid: conn.PgConn().PID()}
 	}
 	return written, nil
-}
-
-// committed looks up in the ledger whether a batch whose COMMIT outcome is unknown did
-// commit. The lookup itself is retried with backoff while it fails transiently: the
-// connection was usually lost because the server went away, and it may not be back yet.
-func (s *CopySink[T]) committed(ctx context.Context, id batchID) (bool, error) {
-	for n := 0; ; n++ {
-		ok, err := s.cfg.Ledger.committed(ctx, id)
-		if err == nil || !Transient(err) || n >= s.cfg.Retries || ctx.Err() != nil {
-			return ok, err
-		}
-		if err := sleep(ctx, backoff(s.cfg.RetryBase, n)); err != nil {
-			return false, err
-		}
-	}
 }
 
 // Transient reports whether err is a failure that a retry of the whole batch may not
