@@ -104,7 +104,7 @@ func (c *ptyChild) wait(t *testing.T, d time.Duration) (code int, out string) {
 	case <-time.After(d):
 		_ = c.cmd.Process.Kill()
 		<-c.exit
-		t.Fatalf("%v still running %s after its start, killed; it drew:\n%s", c.cmd.Args[1:], d, c.output())
+		t.Fatalf("%v still running %s after its start, killed; it drew:\n%s", c.cmd.Args[1:], d, lastOf(c.output()))
 	}
 	select { // the rest of the output, up to the EIO that follows the exit
 	case <-c.read:
@@ -125,6 +125,16 @@ func (c *ptyChild) output() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.out.String()
+}
+
+// lastOf returns the end of a drawing, for failure messages (a bar redraws itself for
+// as long as a hung process lives).
+func lastOf(out string) string {
+	const keep = 3000
+	if len(out) <= keep {
+		return out
+	}
+	return "…" + out[len(out)-keep:]
 }
 
 // countOf counts table's rows, or -1 while it does not exist.
@@ -210,7 +220,7 @@ func TestPTYImportsExitOnTheirOwn(t *testing.T) {
 			c := startPTY(t, tc.args(i)...)
 			seen := watchCount(db.Pool, tc.table, rows, c.exit)
 			code, out := c.wait(t, ptyHang)
-			require.Equal(t, 0, code, "%s run %d drew:\n%s", tc.name, i, out)
+			require.Equal(t, 0, code, "%s run %d drew:\n%s", tc.name, i, lastOf(out))
 			require.Equal(t, int64(rows), countOf(context.Background(), db.Pool, tc.table), "%s run %d", tc.name, i)
 			committed, ok := <-seen
 			if !ok { // visible only after the exit: the poller missed it by at most its period
@@ -256,7 +266,7 @@ func TestPTYCtrlCReportsTheCommittedRows(t *testing.T) {
 		for countOf(context.Background(), db.Pool, "th") < point {
 			select {
 			case <-c.exit:
-				t.Fatalf("point %d (%d rows): the import ended before it, drawing:\n%s", i, point, c.output())
+				t.Fatalf("point %d (%d rows): the import ended before it, drawing:\n%s", i, point, lastOf(c.output()))
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
@@ -269,9 +279,9 @@ func TestPTYCtrlCReportsTheCommittedRows(t *testing.T) {
 		if code == 0 && got == rows { // the whole import committed before the signal arrived
 			continue
 		}
-		require.Equal(t, 1, code, "point %d (%d rows) drew:\n%s", i, point, out)
+		require.Equal(t, 1, code, "point %d (%d rows) drew:\n%s", i, point, lastOf(out))
 		m := interrupted.FindStringSubmatch(out)
-		require.NotNil(t, m, "point %d (%d rows): no interrupted message in:\n%s", i, point, out)
+		require.NotNil(t, m, "point %d (%d rows): no interrupted message in:\n%s", i, point, lastOf(out))
 		said, err := strconv.ParseInt(m[1], 10, 64)
 		require.NoError(t, err)
 		require.Equal(t, got, said, "point %d (%d rows): the message says %d rows committed, the table has %d", i, point, said, got)
