@@ -2,9 +2,11 @@ package geo
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 )
@@ -58,37 +60,16 @@ func ParseHex(s string) (orb.Geometry, int, error) {
 		}
 		b = *bp
 	}
-	b = b[:len(s)/2]
-	for i := range b {
-		hi, lo := unhex[s[2*i]], unhex[s[2*i+1]]
-		if hi|lo > 0x0f {
-			c := s[2*i]
-			if hi <= 0x0f {
-				c = s[2*i+1]
-			}
-			return nil, 0, invalidf("bad hex: invalid byte %q", c)
-		}
-		b[i] = hi<<4 | lo
+	// hex.Decode only reads its source: view the string's bytes in place.
+	n, err := hex.Decode(b, unsafe.Slice(unsafe.StringData(s), len(s)))
+	if err != nil {
+		return nil, 0, invalidf("bad hex: %v", err)
 	}
-	return ParseEWKB(b)
+	return ParseEWKB(b[:n])
 }
 
 // hexBufs holds buffers for ParseHex's large inputs.
 var hexBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// unhex maps a hex digit to its value and any other byte to 0xff.
-var unhex = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for i, c := range "0123456789abcdef" {
-		t[c] = byte(i)
-		if c >= 'a' {
-			t[c-'a'+'A'] = byte(i)
-		}
-	}
-	return t
-}()
 
 // wkbDecoder reads one geometry from data, checking every count first.
 type wkbDecoder struct {
