@@ -1,20 +1,3 @@
-// Package geo decodes, validates, normalizes and encodes geometries for import into PostGIS, on top of github.com/paulmach/orb.
-//
-// Geometries are plain [orb.Geometry] values. Decoders cover streaming GeoJSON
-// ([GeoJSONReader]), WKT and EWKT ([ParseWKT], [ParseEWKT]), WKB and EWKB
-// ([ParseWKB], [ParseEWKB], [ParseHex]). [AppendEWKB] and [AppendEWKBHex] encode
-// for PostgreSQL's binary and text COPY formats without allocating.
-//
-// orb is two-dimensional: every decoder keeps X and Y and drops Z and M. An empty
-// point is represented as orb.Point{NaN, NaN}, the same encoding PostGIS uses for
-// POINT EMPTY in WKB.
-//
-// orb has a package of its own named geo (github.com/paulmach/orb/geo); import it
-// as orbgeo next to this one.
-//
-// Every decoder bounds what hostile input can make it allocate: counts read from
-// WKB are checked against the bytes that remain, and all decoders stop at
-// [MaxPointsDefault] points and [MaxNestingDefault] levels of nested collections.
 package geo
 
 import (
