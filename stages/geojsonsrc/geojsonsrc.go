@@ -85,6 +85,7 @@ type Source struct {
 	sample  []any // geo.Feature or *geo.FeatureError, in input order, replayed first
 	cols    []Column
 	bound   []Column // the target's columns in COPY order, after Bind
+	sampled int64    // features in the sample (their indices are below it)
 	readErr error
 }
 
@@ -143,9 +144,10 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// readSample reads up to Options.Sample features and infers the columns.
+// readSample reads up to Options.Sample features and infers the columns. A crs member
+// that came after the features it applies to (geo.GeoJSONReader.LateCRS) re-tags the
+// sampled features before anything is inferred or sent.
 func (s *Source) readSample() error {
-	inf := newInference()
 	for len(s.sample) < s.opts.Sample && s.readErr == nil {
 		item, err := s.next()
 		if err != nil {
@@ -155,7 +157,19 @@ func (s *Source) readSample() error {
 			break
 		}
 		s.sample = append(s.sample, item)
+	}
+	if n := len(s.sample); n > 0 {
+		s.sampled = index(s.sample[n-1]) + 1
+	}
+	inf := newInference()
+	for i, item := range s.sample {
 		if f, ok := item.(geo.Feature); ok {
+			for _, lc := range s.reader.LateCRS() {
+				if lc.Applies(&f) {
+					f.SRID = lc.SRID
+				}
+			}
+			s.sample[i] = f
 			inf.add(&f, s.opts)
 		}
 	}
@@ -164,6 +178,18 @@ func (s *Source) readSample() error {
 		return fmt.Errorf("geojsonsrc: %s: %w", s.name, err)
 	}
 	s.cols = cols
+	return nil
+}
+
+// lateCRS fails a read whose crs member came after features that were already sent on
+// with another SRID (beyond the sample, which was re-tagged): memory stays bounded, so
+// they cannot be held back; the message says how to read the file right.
+func (s *Source) lateCRS() error {
+	for _, lc := range s.reader.LateCRS() {
+		if lc.First+lc.Count > s.sampled {
+			return fmt.Errorf("geojsonsrc: %s: its crs member (EPSG:%d) comes after the features, which were read as EPSG:%d: re-run with --srid %d (GeoJSONOptions.SRID)", s.name, lc.SRID, lc.Decoded, lc.SRID)
+		}
+	}
 	return nil
 }
 
@@ -176,6 +202,9 @@ func (s *Source) next() (any, error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		s.readErr = io.EOF
+		if s.sample == nil { // streaming past the sample
+			return nil, s.lateCRS()
+		}
 		return nil, nil
 	case errors.As(err, &fe):
 		return fe, nil

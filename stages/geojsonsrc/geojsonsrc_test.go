@@ -113,3 +113,59 @@ func TestSourceTurnsFeaturesIntoRecordsAndRejects(t *testing.T) {
 		t.Fatalf("reject 0: %v", rejects[0].Err)
 	}
 }
+
+// TestLateCRS reads collections whose crs member comes after the features (ogr2ogr
+// accepts them): within the sample, the features take the crs's SRID, in the geometry
+// column's type and in their EWKB; past the sample, where features were already sent
+// with the default SRID, the read fails saying how to re-run (issue 14 item 10).
+func TestLateCRS(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}},
+{"type":"Feature","properties":{"a":2},"geometry":{"type":"Point","coordinates":[3,4]}}],
+"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}}}`
+	read := func(sample int) ([]string, []Column, error) {
+		s, err := NewReader(strings.NewReader(in), "late.geojson", Options{Sample: sample, ChunkFeatures: 1})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := s.Bind([]string{"geom", "a"}); err != nil {
+			return nil, nil, err
+		}
+		var rows []string
+		for c, err := range s.Chunks(context.Background(), 1) {
+			if err != nil {
+				return rows, s.Columns(), err
+			}
+			var b pipeline.Batch[csvsrc.Record]
+			for {
+				b.Reset()
+				if err := c.Next(context.Background(), &b, pipeline.Limits{Rows: 10, Bytes: 1 << 20}); err == io.EOF {
+					break
+				}
+				for _, r := range b.Rows {
+					rows = append(rows, string(r.Raw))
+				}
+			}
+		}
+		return rows, s.Columns(), nil
+	}
+	rows, cols, err := read(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cols[1].Type != "geometry(Point,3857)" {
+		t.Fatalf("geometry column %q, want geometry(Point,3857)", cols[1].Type)
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r, "0101000020110F0000") { // EWKB point, SRID 3857
+			t.Fatalf("row %q does not carry SRID 3857", r)
+		}
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows: %q", rows)
+	}
+	_, _, err = read(1)
+	if err == nil || !strings.Contains(err.Error(), "re-run with --srid 3857") {
+		t.Fatalf("past the sample: %v, want an error that says re-run with --srid 3857", err)
+	}
+}
