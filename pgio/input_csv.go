@@ -73,6 +73,9 @@ func (in *csvInput) load(ctx context.Context, l *loader) (pipeline.Summary, erro
 		want: func() ([]Column, error) { return inferColumns(src, cmp.Or(o.Sample, SampleDefault), geoms) },
 		bind: func(cols []Column, key []string, cfg *CopyConfig[csvsrc.Record]) (func(csvsrc.Record) uint64, error) {
 			cfg.Raw, cfg.CSV, cfg.LineRow = recordRaw, CSVFormat(dialect), dialect.CopyLineRow
+			if l.info.Created {
+				l.explain = sampleHint(cols, cmp.Or(o.Sample, SampleDefault), l.opts.Types)
+			}
 			if !o.SendCSV && len(geoms) == 0 {
 				binaryPath(cols, splitters, cfg)
 			}
@@ -144,7 +147,7 @@ func inferColumns(src *csvsrc.Source, n int, geoms []csvgeom.Column) ([]Column, 
 	inferred := csvsrc.InferTypes(sample, len(header))
 	cols := make([]Column, len(header))
 	for i, h := range header {
-		cols[i] = Column{Name: h, Type: inferred[i]}
+		cols[i] = Column{Name: strings.Trim(h, " \t"), Type: inferred[i]} // a padded header name maps onto its trimmed column
 		if g := slices.IndexFunc(geoms, func(c csvgeom.Column) bool { return c.Name == h }); g >= 0 {
 			cols[i].Type = fmt.Sprintf("geometry(Geometry,%d)", geoms[g].SRID)
 		}
@@ -271,5 +274,22 @@ func (k *keyReader) intKey() func(csvsrc.Record) (int64, bool) {
 	return func(r csvsrc.Record) (v int64, ok bool) {
 		k.fields(r, func(f [][]byte) { v, ok = k.intOf(f) })
 		return v, ok
+	}
+}
+
+// sampleHint explains a reject whose value does not fit a type inferred from the
+// first sample records: a later value needs a wider type (--sample, --types).
+func sampleHint(cols []Column, sample int, types map[string]string) func(pipeline.Reject) pipeline.Reject {
+	inferred := map[string]string{}
+	for _, c := range cols {
+		if _, set := types[c.Name]; !set && !strings.HasPrefix(c.Type, "geometry") {
+			inferred[c.Name] = c.Type
+		}
+	}
+	return func(r pipeline.Reject) pipeline.Reject {
+		if h := csvsrc.SampleHint(r.SQLState, r.Column, inferred[r.Column], r.Pos.Index, sample); h != "" {
+			r.Err = fmt.Errorf("%w; hint: %s", r.Err, h)
+		}
+		return r
 	}
 }

@@ -24,8 +24,10 @@ type GeoJSONOptions struct {
 	ToSRID int
 	// Multi promotes Point, LineString and Polygon to their Multi* types.
 	Multi bool
-	// AllowEmpty accepts empty geometries. Defaults to false: they are rejected.
-	AllowEmpty bool
+	// RejectEmpty rejects features with an empty geometry ("coordinates": [], which
+	// RFC 7946 allows). Defaults to false: they are stored as empty geometries, as
+	// ogr2ogr stores them.
+	RejectEmpty bool
 	// Sample is the number of features read to infer columns. Defaults to
 	// [SampleDefault].
 	Sample int
@@ -53,7 +55,7 @@ func (in *geojsonInput) load(ctx context.Context, l *loader) (pipeline.Summary, 
 	}
 	src, err := geojsonsrc.Open(in.path, geojsonsrc.Options{
 		GeometryColumn: o.GeometryColumn, SRID: o.SRID, ToSRID: o.ToSRID, Multi: o.Multi,
-		AllowEmpty: o.AllowEmpty, Sample: o.Sample, ChunkFeatures: l.opts.BatchRows,
+		AllowEmpty: !o.RejectEmpty, Sample: o.Sample, ChunkFeatures: l.opts.BatchRows,
 	})
 	if err != nil {
 		return pipeline.Summary{}, err

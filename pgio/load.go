@@ -31,6 +31,8 @@ type loader struct {
 	table pgx.Identifier
 	opts  LoadOptions
 	info  LoadInfo
+	// explain, when set, adds a hint to rejects (an inferred type too narrow).
+	explain func(pipeline.Reject) pipeline.Reject
 }
 
 // Load writes in into table ("[schema.]name") as opts say, and returns what it did.
@@ -252,7 +254,7 @@ func run[T any](ctx context.Context, l *loader, s *spec[T]) (sum pipeline.Summar
 // onReject writes rejects as JSON lines to Rejects and shows them to OnReject.
 func (l *loader) onReject(feature bool) func(pipeline.Reject) error {
 	o := &l.opts
-	if o.Rejects == nil && o.OnReject == nil {
+	if o.Rejects == nil && o.OnReject == nil && l.explain == nil {
 		return nil
 	}
 	var w *RejectWriter
@@ -260,6 +262,9 @@ func (l *loader) onReject(feature bool) func(pipeline.Reject) error {
 		w = NewRejectWriter(o.Rejects, feature)
 	}
 	return func(r pipeline.Reject) error {
+		if l.explain != nil {
+			r = l.explain(r)
+		}
 		if o.OnReject != nil {
 			o.OnReject(r)
 		}
@@ -448,9 +453,10 @@ func (l *loader) fingerprint(s specIdentity, key []string, workers int) (Fingerp
 		return Fingerprint{}, fmt.Errorf("%s: %w", name, err)
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
-	if reading != "" {
-		hash += fmt.Sprintf("+%08x", crc32.Checksum([]byte(reading), crc32.MakeTable(crc32.Castagnoli)))
-	}
+	// How the input is read binds the id too: another dialect, header, column list,
+	// geometry or type would mix two readings of one file in the table.
+	reading += fmt.Sprintf(" columns=%q types=%v", l.info.Columns, sortedTypes(l.opts.Types))
+	hash += fmt.Sprintf("+%08x", crc32.Checksum([]byte(reading), crc32.MakeTable(crc32.Castagnoli)))
 	return Fingerprint{
 		Target: l.table.Sanitize(), Mode: l.opts.modeName(), Key: strings.Join(key, ","),
 		Input: name, InputSize: n, InputHash: hash,
@@ -490,3 +496,13 @@ func (l *loader) publish(ctx context.Context, st *Staging, cols, key []string, s
 // errStagingExists refuses a staged load whose staging table an earlier failed run
 // left without an import id to resume it.
 var errStagingExists = errors.New("staging table exists from an earlier failed run; drop it, or resume that run with its import id")
+
+// sortedTypes spells LoadOptions.Types in column order.
+func sortedTypes(types map[string]string) []string {
+	out := make([]string, 0, len(types))
+	for col, typ := range types {
+		out = append(out, col+"="+typ)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -129,11 +129,17 @@ func (b *Batch[T]) ReserveRejects() error {
 	if n <= 0 {
 		return nil
 	}
+	first := b.reserved
 	b.reserved = len(b.Rejects)
 	if b.budget == nil {
 		return nil
 	}
-	return b.budget.take(int64(n))
+	err := b.budget.take(int64(n))
+	if be, ok := err.(*BudgetError); ok {
+		ex := b.Rejects[first]
+		be.Example = &ex
+	}
+	return err
 }
 
 // DropRejects removes the rejects from index from on, refunding those already charged

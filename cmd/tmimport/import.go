@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,13 @@ func (l *load) run(ctx context.Context, build func(src *pgio.Client) pgio.Input)
 	f := l.flags
 	var sum pipeline.Summary
 	var info pgio.LoadInfo
+	var seen rejects
 	defer func() {
+		if be := (*pipeline.BudgetError)(nil); errors.As(err, &be) {
+			err = seen.budgetError(be, f.rejects)
+		}
+		sum.Rejected = max(sum.Rejected, seen.n) // with the rejects of a batch that failed
+		sum.Read = max(sum.Read, sum.Written+sum.Rejected+sum.Skipped)
 		rep := newReport(l.command, f.table, f.mode, sum, err)
 		rep.ImportID, rep.BinaryBatches = f.importID, info.BinaryBatches
 		rep.Workers = max(info.Workers, sum.Workers)
@@ -48,6 +55,7 @@ func (l *load) run(ctx context.Context, build func(src *pgio.Client) pgio.Input)
 		return err
 	}
 	opts.OnDone = func(i pgio.LoadInfo) { info = i }
+	opts.OnReject = seen.add
 	if f.rejects != "" {
 		rf, err := openRejects(f.rejects)
 		if err != nil {
@@ -85,7 +93,7 @@ func (l *load) run(ctx context.Context, build func(src *pgio.Client) pgio.Input)
 		}
 	}
 	sum, err = client.Load(ctx, f.table, build(src), opts)
-	prog.finish()
+	endProgress(prog, err)
 	return err
 }
 
@@ -160,4 +168,33 @@ func openRejects(path string) (*os.File, error) {
 		return nil, fmt.Errorf("--rejects: %w", err)
 	}
 	return f, nil
+}
+
+// rejects counts the rejected records and keeps the first, for the report and the
+// message of a run over its reject budget.
+type rejects struct {
+	n     int64
+	first *pipeline.Reject
+}
+
+func (r *rejects) add(rej pipeline.Reject) {
+	if r.first == nil {
+		r.first = &rej
+	}
+	r.n++
+}
+
+// budgetError says that too many records were rejected, and why the first was.
+func (r *rejects) budgetError(be *pipeline.BudgetError, file string) error {
+	r.n = max(r.n, be.Rejected)
+	msg := fmt.Sprintf("too many rejected records: %d, more than --max-rejects %d allows", be.Rejected, be.Allowed)
+	if first := cmp.Or(r.first, be.Example); first != nil {
+		msg += fmt.Sprintf("; the first: %v", *first)
+	}
+	if file != "" {
+		msg += " (all of them are in " + file + ")"
+	} else {
+		msg += " (--rejects FILE keeps them all)"
+	}
+	return errors.New(msg)
 }

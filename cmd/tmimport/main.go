@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -30,12 +31,40 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupts(os.Stderr)
 	stopProfile := startProfile(os.Getenv("TMIMPORT_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// interrupts returns a context that the first Ctrl-C or SIGTERM cancels: the import
+// rolls back its batches in flight, keeps what it committed and says so. A second
+// signal, or a stop that takes longer than forceAfter, ends the process at once (the
+// server rolls back what was in flight when the connections close).
+func interrupts(stderr io.Writer) (context.Context, func()) {
+	const forceAfter = 15 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel()
+		select {
+		case _, ok := <-sigs:
+			if !ok {
+				return
+			}
+			fmt.Fprintln(stderr, "tmimport: stopped at once (second signal); batches in flight roll back on the server")
+		case <-time.After(forceAfter):
+			fmt.Fprintf(stderr, "tmimport: stopped at once (the stop took more than %s); batches in flight roll back on the server\n", forceAfter)
+		}
+		os.Exit(exitInterrupted)
+	}()
+	return ctx, func() { signal.Stop(sigs); close(sigs); cancel() }
 }
 
 // startProfile writes a CPU profile to path (from TMIMPORT_CPUPROFILE) when it is set,
@@ -64,6 +93,8 @@ const (
 	exitFailure = 1
 	exitUsage   = 2
 	exitRejects = 3 // finished, with rejected records within the budget
+	// exitInterrupted is the code of a process stopped at once by a second signal.
+	exitInterrupted = 130
 )
 
 // exitCode prints err and maps it to the process exit code.

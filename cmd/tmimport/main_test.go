@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -72,5 +74,33 @@ func TestDSNResolution(t *testing.T) {
 				t.Fatalf("dsn = %q, %v; want %q (usage error %v)", got, err, tc.want, tc.usage)
 			}
 		})
+	}
+}
+
+// TestJSONReportOnEveryFailure checks that --report json prints exactly one object on
+// stdout also when the run fails before loading (no server), naming the table as the
+// user wrote it, with the error.
+func TestJSONReportOnEveryFailure(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := dir + "/in.csv"
+	if err := os.WriteFile(path, []byte("a\n1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"csv", "--to", "postgres://u@127.0.0.1:1/db?connect_timeout=2&sslmode=disable", "--table", "s.th", "--report", "json", "-q", path}, strings.NewReader(""), &out, &errb)
+	if code != exitFailure {
+		t.Fatalf("exit code %d, want %d (stderr %q)", code, exitFailure, errb.String())
+	}
+	var rep map[string]any
+	dec := json.NewDecoder(&out)
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("stdout is not a JSON object: %v (%q)", err, out.String())
+	}
+	if dec.More() {
+		t.Fatalf("more than one JSON value on stdout: %q", out.String())
+	}
+	if rep["table"] != "s.th" || rep["error"] == nil || rep["error"] == "" {
+		t.Fatalf("report %v: want table s.th and the error", rep)
 	}
 }

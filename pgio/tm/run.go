@@ -124,7 +124,7 @@ func (m *Migration) runTable(ctx context.Context, t *Table, opts pgio.LoadOption
 	if opts.OnNote != nil {
 		opts.OnNote(fmt.Sprintf("%s from %s", t.Name, t.Source))
 	}
-	opts.CreateTable = false
+	opts.CreateSchema, opts.CreateTable = false, false
 	if opts.Mode != pgio.Append {
 		opts.Key = t.Key
 	}
