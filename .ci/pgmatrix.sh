@@ -173,7 +173,7 @@ trap 'exit 143' TERM
 
 majors=(${PGMATRIX_MAJORS:-14 15 16 17 18})
 total_start=$(date +%s)
-summary=()
+summary=() failed=()
 for major in "${majors[@]}"; do
 	v=${PIN[$major]:?"pgmatrix: no pinned version for PostgreSQL $major"}
 	install "$v"
@@ -201,15 +201,22 @@ for major in "${majors[@]}"; do
 	[ "$tier" = full ] && it+=("${it_full[@]}")
 	start=$(date +%s)
 	echo "pgmatrix: PostgreSQL $v ($tier tests) on 127.0.0.1:$port, server pid $pg_pid" >&2
+	# A failing version does not stop the matrix: every version runs, and the end says
+	# which failed.
+	result=ok
 	if [ -n "${PGMATRIX_RUN:-}" ]; then
-		$go test -race -count=1 -timeout 15m ${PGMATRIX_FLAGS:-} -run "$PGMATRIX_RUN" ./pgio/ ./integration_test/
+		$go test -race -count=1 -timeout 15m ${PGMATRIX_FLAGS:-} -run "$PGMATRIX_RUN" ./pgio/ ./integration_test/ || result=FAILED
 	else
-		$go test -race -count=1 -timeout 15m ${PGMATRIX_FLAGS:-} -run "$(join "${pgio_core[@]}")" ./pgio/
-		$go test -race -count=1 -timeout 15m ${PGMATRIX_FLAGS:-} -run "$(join "${it[@]}")" ./integration_test/
+		$go test -race -count=1 -timeout 15m ${PGMATRIX_FLAGS:-} -run "$(join "${pgio_core[@]}")" ./pgio/ || result=FAILED
+		$go test -race -count=1 -timeout 15m ${PGMATRIX_FLAGS:-} -run "$(join "${it[@]}")" ./integration_test/ || result=FAILED
 	fi
-	took=$(($(date +%s) - start))
-	summary+=("PostgreSQL $v ($tier): ${took} s")
+	summary+=("PostgreSQL $v ($tier tests): $result in $(($(date +%s) - start)) s")
+	[ "$result" = ok ] || failed+=("$major")
 	stop_server
 done
 printf 'pgmatrix: %s\n' "${summary[@]}"
 echo "pgmatrix: ${#majors[@]} versions took $(($(date +%s) - total_start)) s"
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "pgmatrix: FAILED on PostgreSQL ${failed[*]}" >&2
+	exit 1
+fi
