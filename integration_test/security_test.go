@@ -135,8 +135,11 @@ func TestTypesFlagRefusesInjectionBeforeAnyDDL(t *testing.T) {
 }
 
 // TestPGQueryRunsReadOnly gives `tmimport pg --query` queries that would change the
-// source: a data-modifying CTE, a function that deletes, and nextval. Each run fails
-// and the source is unchanged: the query runs in a read-only transaction.
+// source: a data-modifying CTE, a function that writes, and nextval (whose effect no
+// rollback undoes). Each run fails and the source is unchanged: the query runs in a
+// read-only transaction. (The writing function inserts rather than deletes: without
+// read-only, the workers' deletes would wait for the snapshot transaction's row locks
+// for ever.)
 func TestPGQueryRunsReadOnly(t *testing.T) {
 	t.Parallel()
 	src, dst := pgtest.Start(t), pgtest.Start(t)
@@ -144,12 +147,13 @@ func TestPGQueryRunsReadOnly(t *testing.T) {
 		"create table t (id bigint primary key, val text)",
 		"insert into t select i, 'v' || i from generate_series(1, 100) i",
 		"create sequence s",
-		"create function zap() returns bigint language sql volatile as 'delete from t returning 1'",
+		"create table notes (n int)",
+		"create function note() returns bigint language sql volatile as 'insert into notes values (1) returning 1'",
 	)
 	want := stateOf(t, src.Pool, pgx.Identifier{"t"})
 	for query, msg := range map[string]string{
 		"with d as (delete from t returning *) select * from d": "", // refused inside a subquery anyway
-		"select id, val, zap() as z from t":                     "read-only transaction",
+		"select id, val, note() as z from t":                    "read-only transaction",
 		"select id, val, nextval('s') as n from t":              "read-only transaction",
 	} {
 		r := runCLI(t, "pg", "--from", src.DSN, "--to", dst.DSN, "--table", "copied", "--query", query, "--split-by", "id", "--create", "-q")
@@ -160,6 +164,7 @@ func TestPGQueryRunsReadOnly(t *testing.T) {
 		var called bool
 		require.NoError(t, src.Pool.QueryRow(context.Background(), "select last_value, is_called from s").Scan(&last, &called))
 		require.False(t, called, "%q: nextval never ran", query)
+		require.Zero(t, stateOf(t, src.Pool, pgx.Identifier{"notes"}).Count)
 	}
 	r := runCLI(t, "pg", "--from", src.DSN, "--to", dst.DSN, "--table", "copied", "--query", "select id, val from t where id > 50", "--split-by", "id", "--create", "-q")
 	require.Zero(t, r.code, r.stderr)
