@@ -34,6 +34,9 @@
 #        server behaviour that can differ by version. It leaves out the slow tests whose
 #        server side is the same on every version: toxiproxy faults, SIGKILL and resume,
 #        terminated backends, a lost COMMIT reply, overlapping-upsert rounds, usage errors.
+# Measured on 2 shared cores at load average 10-25 (2026-12-04, first fetch included):
+# 14 core 230 s, 15 full 520 s, 16 core 148 s, 17 full 376 s, 18 core 161 s (24 min in
+# all); an otherwise idle 2-core machine should need well under half of that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
