@@ -150,7 +150,7 @@ func TestResolveTypeRefusesNonTypesBeforeTheServer(t *testing.T) {
 	bad := append([]string{
 		"", "text;", "text -- x", "text /* x */", "int check (x > 0)", "text not null", "text primary key",
 		"varchar(10)) ; drop table x; --", "varchar('10')", "numeric(10,2", "geometry(Point,4326) references t",
-		"interval day to second", "a.b.c", ".text", "text.", "text[] x", "text[1]x", "bigint generated always as identity",
+		"interval day to month", "interval day(3) to second", "interval fortnight", "a.b.c", ".text", "text.", "text[] x", "text[1]x", "bigint generated always as identity",
 		"(text)", "text ) ", "varchar(10)(20)", `"text`, "timestamp(3) with time zone default now()",
 		"integer(11) unsigned", "character varying(10) collate \"C\"",
 	}, injectedTypes...)
@@ -188,6 +188,9 @@ func TestResolveTypeReturnsTheServersSpelling(t *testing.T) {
 		"double precision": "double precision", "float(24)": "real", "float(25)": "double precision",
 		"char": "character(1)", "character(3)": "character(3)", "bit varying(5)": "bit varying(5)",
 		`"char"`: `"char"`, "pg_catalog.int4": "integer", " jsonb ": "jsonb", "interval(3)": "interval(3)", "interval": "interval",
+		"interval day to second": "interval day to second", "interval day to second(3)": "interval day to second(3)",
+		"INTERVAL Year To Month": "interval year to month", "interval second(2)": "interval second(2)", "interval hour[]": "interval hour[]",
+		"timestamp(3) with time zone[]": "timestamp(3) with time zone[]", `public."geometry"`: "geometry",
 	} {
 		got, err := c.ResolveType(ctx, typ)
 		require.NoError(t, err, "%q", typ)
@@ -205,6 +208,22 @@ func TestResolveTypeReturnsTheServersSpelling(t *testing.T) {
 	got, err := c.ResolveTypes(ctx, map[string]string{"a": "int8", "b": "varchar(10)"})
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"a": "bigint", "b": "character varying(10)"}, got)
+
+	// Every spelling format_type prints for a column resolves to itself, so a table's
+	// columns (tmimport pg --create) can be created elsewhere.
+	require.NoError(t, c.Exec(ctx, `create schema "My Schema"; create type "My Schema"."Mood" as enum ('ok');
+		create table every (a "char", b character(3), c varchar(10)[], d numeric(10,2), e interval day to second(3),
+		f time(2) with time zone, g timestamp(0) without time zone, h bit varying(5), i geometry(PointZ,4326),
+		j geography(Point,4326), k uuid, l int4range, m "char"[], n "My Schema"."Mood", o "My Schema"."Mood"[], p bit(4),
+		q interval year, r float4, s timestamptz(6)[])`))
+	cols, err := c.TableColumns(ctx, pgx.Identifier{"every"})
+	require.NoError(t, err)
+	require.Len(t, cols, 19)
+	for _, col := range cols {
+		got, err := c.ResolveType(ctx, col.Type)
+		require.NoError(t, err, "%q", col.Type)
+		require.Equal(t, col.Type, got)
+	}
 }
 
 // TestCreateAndEvolveRefuseInjectedTypesBeforeAnyDDL gives CreateTable and EvolveTable

@@ -39,9 +39,22 @@ func (e *TypeError) Is(target error) bool { return target == ErrType }
 // typeSpec is a type as written, split by [parseType]: the name (with its array
 // brackets, without modifiers) and the modifiers.
 type typeSpec struct {
-	name string   // for to_regtype: words, optional schema, "[]" when an array
-	mods []string // the modifiers between parentheses, as written
+	name     string   // for to_regtype: words, optional schema, "[]" when an array
+	mods     []string // the modifiers between parentheses, as written
+	interval int      // the field mask of an interval's fields (day to second…), or 0
 }
+
+// intervalFields are the masks of interval's field qualifiers (INTERVAL_MASK of
+// PostgreSQL's datetime.h), by the qualifier as format_type prints it.
+var intervalFields = func() map[string]int {
+	const month, year, day, hour, minute, second = 1 << 1, 1 << 2, 1 << 3, 1 << 10, 1 << 11, 1 << 12
+	return map[string]int{
+		"year": year, "month": month, "day": day, "hour": hour, "minute": minute, "second": second,
+		"year to month": year | month, "day to hour": day | hour, "day to minute": day | hour | minute,
+		"day to second": day | hour | minute | second, "hour to minute": hour | minute,
+		"hour to second": hour | minute | second, "minute to second": minute | second,
+	}
+}()
 
 // multiWord are the SQL type names of more than one word (as lower case, one space
 // apart). Other multi-word spellings, such as interval's field qualifiers, are refused:
@@ -167,6 +180,18 @@ func parseType(typ string) (typeSpec, error) {
 		return typeSpec{}, errors.New("more than a schema and a name")
 	case dots == 1 && len(words) != 2:
 		return typeSpec{}, errors.New("a schema-qualified type name is one word")
+	case dots == 0 && len(words) > 1 && strings.EqualFold(words[0], "interval"):
+		// interval with field qualifiers, as format_type prints them: interval day to
+		// second(3); a precision only after the fields.
+		mask, ok := intervalFields[strings.ToLower(strings.Join(words[1:], " "))]
+		if !ok || (hasMods && modsAt != len(words)) {
+			return typeSpec{}, fmt.Errorf("%q is not a type name", strings.Join(words, " "))
+		}
+		name := "interval"
+		if array {
+			name += "[]"
+		}
+		return typeSpec{name: name, mods: mods, interval: mask}, nil
 	case dots == 0 && len(words) > 1 && !multiWord[strings.ToLower(strings.Join(words, " "))]:
 		return typeSpec{}, fmt.Errorf("%q is not a type name (refused: only the standard multi-word names such as \"double precision\" are accepted)", strings.Join(words, " "))
 	case afterMods && (modsAt != 1 || !strings.EqualFold(words[0], "time") && !strings.EqualFold(words[0], "timestamp")):
@@ -281,7 +306,11 @@ func resolveSpec(ctx context.Context, q queryRower, spec typeSpec) (typ, reason 
 			}
 		}
 	}
-	if len(spec.mods) == 1 && strings.EqualFold(spec.name, "interval") {
+	switch {
+	case spec.interval != 0:
+		// interval's typmod input takes the field mask, then the precision.
+		spec.mods = append([]string{strconv.Itoa(spec.interval)}, spec.mods...)
+	case len(spec.mods) == 1 && strings.EqualFold(strings.TrimSuffix(spec.name, "[]"), "interval"):
 		// interval(p): the grammar passes the full field range (INTERVAL_FULL_RANGE)
 		// before the precision; a lone modifier would be read as a field mask.
 		spec.mods = []string{"32767", spec.mods[0]}
