@@ -3,6 +3,7 @@ package pgio
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -169,7 +170,7 @@ func (s *CopySink[T]) awaitXact(ctx context.Context, xid int64, pid uint32) (str
 			// it. A backend already past its commit record finishes the commit first.
 			terminated = s.client.Exec(ctx, `select pg_terminate_backend(pid) from pg_stat_activity
 				where pid = $1 and backend_xid::text::bigint = $2::bigint % 4294967296`, int64(pid), xid) == nil
-		case err != nil && !Transient(err):
+		case err != nil && !lookupRetryable(ctx, err):
 			return "", fmt.Errorf("pgio: waiting for the outcome of the batch's transaction: %w", err)
 		}
 		if err := sleep(ctx, min(backoff(s.cfg.RetryBase, n), time.Second)); err != nil {
@@ -184,7 +185,7 @@ func (s *CopySink[T]) awaitXact(ctx context.Context, xid int64, pid uint32) (str
 func (s *CopySink[T]) committed(ctx context.Context, id batchID) (bool, error) {
 	for n := 0; ; n++ {
 		ok, err := s.cfg.Ledger.committed(ctx, id)
-		if err == nil || !Transient(err) || n >= s.cfg.Retries || ctx.Err() != nil {
+		if err == nil || !lookupRetryable(ctx, err) || n >= s.cfg.Retries {
 			return ok, err
 		}
 		if err := sleep(ctx, backoff(s.cfg.RetryBase, n)); err != nil {
@@ -193,28 +194,40 @@ func (s *CopySink[T]) committed(ctx context.Context, id batchID) (bool, error) {
 	}
 }
 
-// endStale ends the backend *pid of a connection the previous attempt lost, when it is
-// still there, and waits until it is gone, so that the retry does not queue behind the
-// locks of its own earlier attempt (its rows, its ledger row). A backend that waits
+// endStale ends the backends of connections that earlier attempts lost, when they are
+// still there, and waits until they are gone, so that the retry does not queue behind
+// the locks of its own earlier attempt (its rows, its ledger row). A backend that waits
 // for COPY data from a client that vanished ignores statement_timeout and cancel
 // requests (the server holds cancel interrupts while it reads COPY data), and keeps
 // its locks until TCP gives up, which over a black hole can be hours. Only a backend
-// of this role and application name, inside a transaction, is ended. When the server
-// cannot be asked, *pid is kept for the next attempt.
-func (s *CopySink[T]) endStale(ctx context.Context, pid *uint32) {
+// of this role and application name, inside a transaction, is ended. It returns the
+// backends it could not ask the server about, for the next attempt.
+func (s *CopySink[T]) endStale(ctx context.Context, pids []uint32) []uint32 {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(s.cfg.BatchTimeout, 10*time.Second))
 	defer cancel()
-	const ours = `pid = $1 and usename = current_user and application_name = current_setting('application_name')
+	const ours = `pid = any($1) and usename = current_user and application_name = current_setting('application_name')
 		and backend_type = 'client backend' and xact_start is not null`
-	err := s.client.Exec(ctx, "select pg_terminate_backend(pid) from pg_stat_activity where "+ours, int64(*pid))
+	ids := make([]int64, len(pids))
+	for i, p := range pids {
+		ids[i] = int64(p)
+	}
+	err := s.client.Exec(ctx, "select pg_terminate_backend(pid) from pg_stat_activity where "+ours, ids)
 	for n := 0; err == nil; n++ {
 		var alive bool
-		if err = s.client.QueryRow(ctx, "select exists (select from pg_stat_activity where "+ours+")", []any{int64(*pid)}, &alive); err != nil || !alive {
+		if err = s.client.QueryRow(ctx, "select exists (select from pg_stat_activity where "+ours+")", []any{ids}, &alive); err != nil || !alive {
 			break
 		}
 		err = sleep(ctx, min(backoff(10*time.Millisecond, n), 500*time.Millisecond))
 	}
-	if err == nil {
-		*pid = 0
+	if err != nil {
+		return pids
 	}
+	return pids[:0]
+}
+
+// lookupRetryable reports whether a lookup that failed with err is worth another try
+// while ctx lasts: a transient failure, or a connection that could not be made in its
+// connect timeout (the server may not be reachable again yet).
+func lookupRetryable(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && (Transient(err) || errors.As(err, new(*pgconn.ConnectError)))
 }

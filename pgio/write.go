@@ -191,11 +191,11 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 	rejects := len(b.Rejects)
 	ord := s.order(b)
 	defer s.doneOrder(ord)
-	var stale uint32 // the backend of a lost connection of the previous attempt
+	var stale []uint32 // the backends of connections earlier attempts lost
 	for attempt := 0; ; attempt++ {
 		b.DropRejects(rejects) // forget what a failed attempt rejected
-		if stale != 0 {
-			s.endStale(ctx, &stale)
+		if len(stale) > 0 {
+			stale = s.endStale(ctx, stale)
 		}
 		st, err := s.attemptWithin(ctx, b, id, entry, ord, &stale)
 		var unknown *OutcomeUnknownError
@@ -234,7 +234,7 @@ func (s *CopySink[T]) Write(ctx context.Context, b *pipeline.Batch[T]) (pipeline
 
 // attemptWithin runs one attempt under CopyConfig.BatchTimeout. An attempt that runs
 // out of its own time is a transient failure (retried); the run's ctx ending is not.
-func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder, stale *uint32) (pipeline.WriteStats, error) {
+func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder, stale *[]uint32) (pipeline.WriteStats, error) {
 	if s.cfg.BatchTimeout <= 0 {
 		return s.attempt(ctx, b, id, entry, ord, stale)
 	}
@@ -255,9 +255,9 @@ func (s *CopySink[T]) attemptWithin(ctx context.Context, b *pipeline.Batch[T], i
 var errBatchTimeout = errors.New("pgio: batch attempt timed out")
 
 // attempt writes the batch once, in one transaction, sending its rows in ord's order.
-// When the attempt loses its connection, *stale is set to the connection's backend,
-// which may live on at the server.
-func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder, stale *uint32) (_ pipeline.WriteStats, err error) {
+// When the attempt loses its connection, the connection's backend, which may live on
+// at the server, is added to *stale.
+func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batchID, entry ledgerEntry, ord *keyOrder, stale *[]uint32) (_ pipeline.WriteStats, err error) {
 	pool, err := s.client.Pool("copy")
 	if err != nil {
 		return pipeline.WriteStats{}, err
@@ -270,7 +270,7 @@ func (s *CopySink[T]) attempt(ctx context.Context, b *pipeline.Batch[T], id batc
 	pid := conn.Conn().PgConn().PID()
 	defer func() {
 		if err != nil && conn.Conn().IsClosed() {
-			*stale = pid
+			*stale = append(*stale, pid)
 		}
 	}()
 	var bin *binaryReader[T]
