@@ -20,7 +20,7 @@ func TestOverBudgetSaysWhyAndCountsAgree(t *testing.T) {
 	path := writeFile(t, "budget.csv", []byte("id,v\n1,a\n2,b\nx,c\n4,d\ny,e\nz,f\n"))
 	r := runCLI(t, "csv", "--to", db.DSN, "--table", "budget", "--workers", "1", "--batch-rows", "2", "--max-rejects", "1", "--report", "json", "-q", path)
 	require.Equal(t, 1, r.code, r.stderr)
-	require.Contains(t, r.stderr, "too many rejected records: 3, more than --max-rejects 1 allows; the first: "+path+" line 4 column id:")
+	require.Contains(t, r.stderr, "too many rejected records: 3, more than --max-rejects (LoadOptions.MaxRejects) 1 allows; the first: "+path+" line 4 column id:")
 	require.Contains(t, r.stderr, "invalid input syntax for type integer")
 	require.NotContains(t, r.stderr, "pipeline:")
 	rep := reportOf(t, r)

@@ -33,6 +33,8 @@ type loader struct {
 	info  LoadInfo
 	// explain, when set, adds a hint to rejects (an inferred type too narrow).
 	explain func(pipeline.Reject) pipeline.Reject
+	// first is the first reject delivered, for the error of a load over its budget.
+	first *pipeline.Reject
 }
 
 // Load writes in into table ("[schema.]name") as opts say, and returns what it did.
@@ -239,6 +241,10 @@ func run[T any](ctx context.Context, l *loader, s *spec[T]) (sum pipeline.Summar
 	}
 	sum, err = p.Run(ctx)
 	l.info.BinaryBatches = sink.BinaryBatches()
+	if be := (*pipeline.BudgetError)(nil); errors.As(err, &be) {
+		err = l.overBudget(be)
+	}
+	l.info.Rejected = max(l.info.Rejected, sum.Rejected)
 	if staging != nil {
 		err = l.publish(ctx, staging, names, cfg.Key, &sum, err)
 	}
@@ -254,9 +260,6 @@ func run[T any](ctx context.Context, l *loader, s *spec[T]) (sum pipeline.Summar
 // onReject writes rejects as JSON lines to Rejects and shows them to OnReject.
 func (l *loader) onReject(feature bool) func(pipeline.Reject) error {
 	o := &l.opts
-	if o.Rejects == nil && o.OnReject == nil && l.explain == nil {
-		return nil
-	}
 	var w *RejectWriter
 	if o.Rejects != nil {
 		w = NewRejectWriter(o.Rejects, feature)
@@ -264,6 +267,10 @@ func (l *loader) onReject(feature bool) func(pipeline.Reject) error {
 	return func(r pipeline.Reject) error {
 		if l.explain != nil {
 			r = l.explain(r)
+		}
+		l.info.Rejected++
+		if l.first == nil {
+			l.first = &r
 		}
 		if o.OnReject != nil {
 			o.OnReject(r)
@@ -304,7 +311,7 @@ func (l *loader) resolveColumns(ctx context.Context, s specColumns) ([]Column, e
 	evolve := (o.AddColumns || o.AdaptEmptyColumns) && len(names) > 0
 	switch {
 	case existing == nil && !o.CreateTable:
-		return nil, fmt.Errorf("table %s does not exist (set CreateTable to create it)", l.table.Sanitize())
+		return nil, fmt.Errorf("table %s does not exist (use --create, LoadOptions.CreateTable, to create it)", l.table.Sanitize())
 	case existing == nil || evolve:
 		if want == nil {
 			return nil, fmt.Errorf("%s: the input's column types are unknown: create table %s first", name, l.table.Sanitize())
@@ -505,4 +512,42 @@ func sortedTypes(types map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// overBudget is the error of a load whose rejects passed MaxRejects: the count
+// (including the batch that broke the budget, which was not written), the budget and
+// the first reject's place and reason. It wraps be (errors.Is ErrRejectBudget).
+func (l *loader) overBudget(be *pipeline.BudgetError) error {
+	l.info.Rejected = max(l.info.Rejected, be.Rejected)
+	first := l.first
+	if first == nil {
+		first = be.Example
+	}
+	msg := fmt.Sprintf("too many rejected records: %d, more than --max-rejects (LoadOptions.MaxRejects) %d allows", be.Rejected, be.Allowed)
+	if first != nil {
+		msg += fmt.Sprintf("; the first: %v", *first)
+	}
+	return &budgetError{msg: msg, be: be}
+}
+
+// budgetError is overBudget's error.
+type budgetError struct {
+	msg string
+	be  *pipeline.BudgetError
+}
+
+func (e *budgetError) Error() string { return e.msg }
+func (e *budgetError) Unwrap() error { return e.be }
+
+// Connect builds a client from cfg and connects it: [New] and [Client.Connect] in one
+// call, for programs that need nothing between the two.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	c, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

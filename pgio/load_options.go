@@ -112,6 +112,9 @@ type LoadInfo struct {
 	Workers, BatchRows int
 	// BinaryBatches counts batches sent as binary COPY converted in the client.
 	BinaryBatches int64
+	// Rejected counts the rejected records, including those of a batch that broke
+	// MaxRejects (which was not written, so Summary.Rejected does not count them).
+	Rejected int64
 	// Published is the number of rows made visible by an Atomic or Replace load.
 	Published int64
 	// Created and Added report DDL: the table was created, columns were added or
@@ -132,21 +135,28 @@ func (o LoadOptions) withDefaults() LoadOptions {
 	return o
 }
 
+// Validate checks the options as Load does, with no I/O: an error wraps [ErrConfig]
+// and names the field.
+func (o LoadOptions) Validate() error {
+	o = o.withDefaults()
+	return o.validate()
+}
+
 // validate checks the options; errors name the field.
 func (o *LoadOptions) validate() error {
 	switch {
 	case o.Mode < Append || o.Mode > Replace:
 		return fmt.Errorf("%w: LoadOptions.Mode %d is unknown", ErrConfig, o.Mode)
 	case o.Mode == Replace && o.Atomic:
-		return fmt.Errorf("%w: LoadOptions.Mode Replace is atomic already; unset Atomic", ErrConfig)
+		return fmt.Errorf("%w: LoadOptions.Mode Replace (--mode replace) is atomic already; unset Atomic (--atomic)", ErrConfig)
 	case o.Workers < 1 || o.Workers > pipeline.WorkersMax:
-		return fmt.Errorf("%w: LoadOptions.Workers must be between 1 and %d, got %d", ErrConfig, pipeline.WorkersMax, o.Workers)
+		return fmt.Errorf("%w: LoadOptions.Workers (--workers) must be between 1 and %d, got %d", ErrConfig, pipeline.WorkersMax, o.Workers)
 	case o.BatchRows < 1:
-		return fmt.Errorf("%w: LoadOptions.BatchRows must be positive, got %d", ErrConfig, o.BatchRows)
+		return fmt.Errorf("%w: LoadOptions.BatchRows (--batch-rows) must be positive, got %d", ErrConfig, o.BatchRows)
 	case o.MaxRejects < -1:
-		return fmt.Errorf("%w: LoadOptions.MaxRejects must be -1 (no limit) or more, got %d", ErrConfig, o.MaxRejects)
+		return fmt.Errorf("%w: LoadOptions.MaxRejects (--max-rejects) must be -1 (no limit) or more, got %d", ErrConfig, o.MaxRejects)
 	case len(o.Types) > 0 && !o.CreateTable && !o.AddColumns && !o.AdaptEmptyColumns:
-		return fmt.Errorf("%w: LoadOptions.Types needs CreateTable, AddColumns or AdaptEmptyColumns (types only matter for DDL)", ErrConfig)
+		return fmt.Errorf("%w: LoadOptions.Types (--types) only matters with CreateTable, AddColumns or AdaptEmptyColumns (--create, --add-columns)", ErrConfig)
 	case o.CreateSchema && !o.CreateTable:
 		return fmt.Errorf("%w: LoadOptions.CreateSchema needs CreateTable", ErrConfig)
 	case o.Mode == Append && len(o.Key) > 0 && !o.CreateTable:

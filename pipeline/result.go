@@ -68,3 +68,24 @@ func (s *Summary) add(r *Result) {
 	s.Filtered += r.Filtered
 	s.Bytes += r.Bytes
 }
+
+// Done returns the part of an input of total bytes that the run has consumed, at most
+// 0.99 (only the run's end knows the input is done), and false when total is unknown
+// (≤ 0) or does not measure what Bytes counts (more bytes than total, as for a
+// decompressed input measured against its compressed size).
+func (p Progress) Done(total int64) (float64, bool) {
+	if total <= 0 || p.Bytes < 0 || p.Bytes > total {
+		return 0, false
+	}
+	return min(float64(p.Bytes)/float64(total), 0.99), true
+}
+
+// ETA estimates the time left from Done and Elapsed, never negative; false when
+// unknown.
+func (p Progress) ETA(total int64) (time.Duration, bool) {
+	done, ok := p.Done(total)
+	if !ok || done <= 0 || p.Elapsed <= 0 {
+		return 0, false
+	}
+	return max(time.Duration(float64(p.Elapsed)*(1-done)/done), 0).Round(time.Second), true
+}

@@ -9,18 +9,12 @@ import (
 	"github.com/tmimport/tmimport/pgio"
 )
 
-// listFlag collects a repeatable flag's values.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, " ") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 // runCSV implements `tmimport csv`.
 func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f common
 	var o pgio.CSVOptions
 	var delimiter, quote, escape, columns string
-	var geometry listFlag
+	var geometry []string
 	binary := true
 	fs := newFlagSet("csv", "csv --to DSN --table [schema.]name [flags] FILE|-",
 		"Import a CSV file (- for stdin; .gz is decompressed) into a table, in parallel chunks.\nDefaults follow PostgreSQL's CSV format: a header row, comma, \" quote, unquoted empty field = NULL.",
@@ -36,7 +30,7 @@ func runCSV(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&columns, "columns", "", "comma-separated column names of the input's fields (a header row is then skipped whatever it holds)")
 	fs.IntVar(&o.Sample, "sample", pgio.SampleDefault, "with --create: rows sampled to infer column types")
 	fs.BoolVar(&binary, "binary", true, "convert fields to PostgreSQL's binary COPY format in the client when the columns' types allow (exactly, or the batch goes as CSV); --binary=false sends the input's CSV bytes unchanged")
-	fs.Var(&geometry, "geometry", "convert column `col:format[:srid]` (format wkt, wkb-hex, ewkb-hex or geojson; srid default 4326) into a PostGIS geometry; repeatable")
+	fs.StringArrayVar(&geometry, "geometry", nil, "convert column `col:format[:srid]` (format wkt, wkb-hex, ewkb-hex or geojson; srid default 4326) into a PostGIS geometry; repeatable")
 	pos, err := fs.parse(args, stdout)
 	if err != nil {
 		return err

@@ -3,13 +3,15 @@ package main
 import (
 	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tmimport/tmimport/pgio"
 )
@@ -45,9 +47,11 @@ type common struct {
 	verbose    bool
 }
 
-// flagSet is the flags of one command, with its help.
+// flagSet is the flags of one command, with its help. spf13/pflag (cobra's flag layer)
+// gives GNU-style --flags with -q/-v shorthands, flags after arguments and the flag
+// list of the help; cobra's command tree is more than five commands need.
 type flagSet struct {
-	*flag.FlagSet
+	*pflag.FlagSet
 	usage    string // the usage line after "tmimport "
 	about    string // what the command does
 	examples []string
@@ -55,7 +59,9 @@ type flagSet struct {
 
 // newFlagSet starts a command's flags.
 func newFlagSet(name, usage, about string, examples ...string) *flagSet {
-	return &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage, about: about, examples: examples}
+	fs := &flagSet{FlagSet: pflag.NewFlagSet(name, pflag.ContinueOnError), usage: usage, about: about, examples: examples}
+	fs.SortFlags = false
+	return fs
 }
 
 // registerTarget adds the flags of the target database and output.
@@ -70,10 +76,8 @@ func (c *common) registerTarget(fs *flagSet) {
 	fs.IntVar(&c.maxRejects, "max-rejects", 0, "fail after more than `N` rejected records (-1: no limit)")
 	fs.StringVar(&c.progress, "progress", "auto", "progress display: auto|bar|log|none (auto: a bar when stderr is a terminal)")
 	fs.StringVar(&c.report, "report", "text", "final report: text (stderr) or json (one object on stdout, also on failure)")
-	fs.BoolVar(&c.quiet, "q", false, "quiet: no progress, no text report")
-	fs.BoolVar(&c.quiet, "quiet", false, "same as -q")
-	fs.BoolVar(&c.verbose, "v", false, "verbose: log every committed batch and retry")
-	fs.BoolVar(&c.verbose, "verbose", false, "same as -v")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "quiet: no progress, no text report")
+	fs.BoolVarP(&c.verbose, "verbose", "v", false, "verbose: log every committed batch and retry")
 }
 
 // registerTable adds the flags of a load into one table.
@@ -90,11 +94,15 @@ func (c *common) registerTable(fs *flagSet, typed bool) {
 	c.registerTarget(fs)
 }
 
-// check validates the common flags and resolves the DSN.
+// check validates what only the CLI knows (names of modes and displays) and resolves
+// the DSN; the load options are validated by the library (pgio.ErrConfig: exit 2).
 func (c *common) check(needTable bool) error {
 	var err error
 	if needTable && c.table == "" {
 		return usagef("--table is required")
+	}
+	if _, err := pgio.ParseTableName(c.table); needTable && err != nil {
+		return usagef("--table: %v", err)
 	}
 	if c.to, err = dsn("to", c.to, "TMIMPORT_TO"); err != nil {
 		return err
@@ -102,16 +110,6 @@ func (c *common) check(needTable bool) error {
 	switch {
 	case !oneOf(c.mode, "append", "upsert", "ignore", "replace"):
 		return usagef("--mode must be append, upsert, ignore or replace, got %q", c.mode)
-	case c.mode == "replace" && c.atomic:
-		return usagef("--mode replace is atomic already; drop --atomic")
-	case c.types != "" && !c.create && !c.addColumns:
-		return usagef("--types only matters with --create or --add-columns")
-	case c.workers < 1 || c.workers > 1024:
-		return usagef("--workers must be between 1 and 1024, got %d", c.workers)
-	case c.batchRows < 1:
-		return usagef("--batch-rows must be positive, got %d", c.batchRows)
-	case c.maxRejects < -1:
-		return usagef("--max-rejects must be -1 (no limit) or more, got %d", c.maxRejects)
 	case !oneOf(c.progress, "auto", "bar", "log", "none"):
 		return usagef("--progress must be auto, bar, log or none, got %q", c.progress)
 	case !oneOf(c.report, "text", "json"):
@@ -120,12 +118,14 @@ func (c *common) check(needTable bool) error {
 	return nil
 }
 
-// options maps the flags onto the library's load options.
-func (c *common) options(stderr io.Writer) (pgio.LoadOptions, error) {
+// options maps the flags onto the library's load options, validated, with --rejects
+// opened; the returned function closes it, setting *err if that fails.
+func (c *common) options(stderr io.Writer) (pgio.LoadOptions, func(*error), error) {
 	modes := map[string]pgio.Mode{"append": pgio.Append, "upsert": pgio.Upsert, "ignore": pgio.Ignore, "replace": pgio.Replace}
+	closeRejects := func(*error) {}
 	types, err := parseTypes(c.types)
 	if err != nil {
-		return pgio.LoadOptions{}, err
+		return pgio.LoadOptions{}, closeRejects, err
 	}
 	o := pgio.LoadOptions{
 		Mode: modes[c.mode], Key: splitList(c.key), Atomic: c.atomic, ImportID: c.importID,
@@ -145,7 +145,19 @@ func (c *common) options(stderr io.Writer) (pgio.LoadOptions, error) {
 				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.First.Index, r.Last.Index, r.Attempt, r.Err)
 		}
 	}
-	return o, nil
+	if err := o.Validate(); err != nil || c.rejects == "" {
+		return o, closeRejects, err
+	}
+	f, err := os.OpenFile(c.rejects, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return o, closeRejects, fmt.Errorf("--rejects: %w", err)
+	}
+	o.Rejects = f
+	return o, func(err *error) {
+		if cerr := f.Close(); cerr != nil && *err == nil {
+			*err = fmt.Errorf("--rejects: %w", cerr)
+		}
+	}, nil
 }
 
 // parseTypes parses --types col=type,...
@@ -186,70 +198,28 @@ func hasLibpqEnv() bool {
 	return false
 }
 
-func oneOf(s string, opts ...string) bool {
-	for _, o := range opts {
-		if s == o {
-			return true
-		}
-	}
-	return false
-}
+func oneOf(s string, opts ...string) bool { return slices.Contains(opts, s) }
 
-// parse parses args with fs, allowing flags after positional arguments, and returns
-// the positional arguments. -h and --help print the command's help on stdout.
+// parse parses args (flags may follow arguments) and returns the arguments. -h and
+// --help print the command's help on stdout.
 func (fs *flagSet) parse(args []string, stdout io.Writer) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.help(stdout)
-				return nil, err
-			}
-			msg := err.Error()
-			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-				msg = fmt.Sprintf("unknown flag --%s (tmimport %s does not use it)", strings.TrimPrefix(name, "-"), fs.Name())
-			}
-			return nil, usagef("%s", msg)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fmt.Fprintf(stdout, "Usage: tmimport %s\n\n%s\n\nFlags:\n%s", fs.usage, fs.about, fs.FlagUsages())
+		if len(fs.examples) > 0 {
+			fmt.Fprintf(stdout, "\nExamples:\n  %s\n", strings.Join(fs.examples, "\n  "))
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
+		return nil, err
+	case err != nil:
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+			msg = fmt.Sprintf("unknown flag %s (tmimport %s does not use it)", name, fs.Name())
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		return nil, usagef("%s", msg)
 	}
-}
-
-// help prints the command's usage line, what it does, its flags (with two dashes) and
-// examples.
-func (fs *flagSet) help(w io.Writer) {
-	fmt.Fprintf(w, "Usage: tmimport %s\n\n%s\n\nFlags:\n", fs.usage, fs.about)
-	fs.VisitAll(func(f *flag.Flag) {
-		name, usage := flag.UnquoteUsage(f)
-		dash := "--"
-		if len(f.Name) == 1 {
-			dash = "-"
-		}
-		line := "  " + dash + f.Name
-		if name != "" {
-			line += " " + name
-		}
-		fmt.Fprintf(w, "%s\n        %s", line, usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintln(w)
-	})
-	if len(fs.examples) > 0 {
-		fmt.Fprintf(w, "\nExamples:\n")
-		for _, e := range fs.examples {
-			fmt.Fprintf(w, "  %s\n", e)
-		}
-	}
+	return fs.Args(), nil
 }
 
 // byteFlag parses a one-character option such as a delimiter; "\t" and "tab" mean tab.

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,10 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
-	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tmimport/tmimport/pgio"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -31,7 +33,11 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	ctx, stop := interrupts(os.Stderr)
+	// The first Ctrl-C or SIGTERM cancels: batches in flight roll back, committed ones
+	// stay, and the run says so. Then the signals get their default action back, so a
+	// second one ends the process at once (the server rolls back what was in flight).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
 	stopProfile := startProfile(os.Getenv("TMIMPORT_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stopProfile()
@@ -39,52 +45,14 @@ func main() {
 	os.Exit(code)
 }
 
-// interrupts returns a context that the first Ctrl-C or SIGTERM cancels: the import
-// rolls back its batches in flight, keeps what it committed and says so. A second
-// signal, or a stop that takes longer than forceAfter, ends the process at once (the
-// server rolls back what was in flight when the connections close).
-func interrupts(stderr io.Writer) (context.Context, func()) {
-	const forceAfter = 15 * time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		cancel()
-		select {
-		case _, ok := <-sigs:
-			if !ok {
-				return
-			}
-			fmt.Fprintln(stderr, "tmimport: stopped at once (second signal); batches in flight roll back on the server")
-		case <-time.After(forceAfter):
-			fmt.Fprintf(stderr, "tmimport: stopped at once (the stop took more than %s); batches in flight roll back on the server\n", forceAfter)
-		}
-		os.Exit(exitInterrupted)
-	}()
-	return ctx, func() { signal.Stop(sigs); close(sigs); cancel() }
-}
-
-// startProfile writes a CPU profile to path (from TMIMPORT_CPUPROFILE) when it is set,
-// for `go tool pprof`. It returns the function that ends it.
+// startProfile writes a CPU profile to path (TMIMPORT_CPUPROFILE) for go tool pprof,
+// when set; it returns the function that ends it.
 func startProfile(path string) func() {
-	if path == "" {
-		return func() {}
-	}
 	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tmimport: TMIMPORT_CPUPROFILE:", err)
+	if path == "" || err != nil || pprof.StartCPUProfile(f) != nil {
 		return func() {}
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		_ = f.Close()
-	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
 }
 
 // Exit codes (DESIGN.md §5).
@@ -93,8 +61,6 @@ const (
 	exitFailure = 1
 	exitUsage   = 2
 	exitRejects = 3 // finished, with rejected records within the budget
-	// exitInterrupted is the code of a process stopped at once by a second signal.
-	exitInterrupted = 130
 )
 
 // exitCode prints err and maps it to the process exit code.
@@ -105,9 +71,9 @@ func exitCode(err error, cmd string, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, errRejected):
 		return exitRejects
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, pflag.ErrHelp):
 		return exitOK // -h printed the flags, as asked
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, pgio.ErrConfig):
 		fmt.Fprintf(stderr, "tmimport %s: %v\nRun 'tmimport help %s' for its flags.\n", cmd, err, cmd)
 		return exitUsage
 	default:
@@ -151,16 +117,12 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `tmimport: chunked, concurrent imports into PostgreSQL/PostGIS
 
 Usage:
-  tmimport csv --to DSN --table [schema.]name [flags] FILE|-
-  tmimport geojson --to DSN --table [schema.]name [--geometry-column geom] [--srid 4326]
-                   [--to-srid N] [--multi] [--spatial-index] [flags] FILE|-
-  tmimport pg --from DSN --to DSN --table [schema.]name [--target-table T] [--query SQL]
-              [--split-by COL] [flags]
-  tmimport tm --from DSN --to DSN [--tables users,projects,...] [--schema S]
-              [--source-schema S] [flags]
-  tmimport ledger list|forget --to DSN [IMPORT_ID]
-  tmimport version
-  tmimport help [COMMAND]
+  tmimport csv     --to DSN --table [schema.]name [flags] FILE|-
+  tmimport geojson --to DSN --table [schema.]name [flags] FILE|-
+  tmimport pg      --from DSN --to DSN --table [schema.]name [--target-table T] [flags]
+  tmimport tm      --from DSN --to DSN [--tables users,projects,...] [flags]
+  tmimport ledger  list|forget --to DSN [IMPORT_ID]
+  tmimport version | help [COMMAND]
 
 Common flags: --mode append|upsert|ignore|replace  --key col[,col]  --create  --add-columns
   --types col=type,...  --atomic  --import-id ID  --workers N  --batch-rows N  --retries N

@@ -26,10 +26,10 @@ func TestRunVersionAndUsage(t *testing.T) {
 		{"tm with --table", []string{"tm", "--to", "postgres://x", "--from", "postgres://y", "--table", "t"}, exitUsage, "", "unknown flag --table (tmimport tm does not use it)"},
 		{"tm with --key", []string{"tm", "--to", "postgres://x", "--from", "postgres://y", "--key", "foo"}, exitUsage, "", "unknown flag --key"},
 		{"geojson with --delimiter", []string{"geojson", "--to", "postgres://x", "--table", "t", "--delimiter", ";", "f.json"}, exitUsage, "", "unknown flag --delimiter"},
-		{"types without create", []string{"csv", "--to", "postgres://x", "--table", "t", "--types", "a=int", "f.csv"}, exitUsage, "", "--types only matters with --create or --add-columns"},
+		{"types without create", []string{"csv", "--to", "postgres://x", "--table", "t", "--types", "a=int", "f.csv"}, exitUsage, "", "LoadOptions.Types (--types) only matters with"},
 		{"help csv", []string{"help", "csv"}, exitOK, "Usage: tmimport csv --to DSN", ""},
 		{"csv --help", []string{"csv", "--help"}, exitOK, "Examples:\n  tmimport csv", ""},
-		{"help flags have two dashes", []string{"help", "geojson"}, exitOK, "\n  --geometry-column name\n", ""},
+		{"help flags have two dashes", []string{"help", "geojson"}, exitOK, "      --geometry-column name ", ""},
 		{"tm replace", []string{"tm", "--to", "postgres://x", "--from", "postgres://y", "--mode", "replace"}, exitUsage, "", "--mode replace is not supported by tm"},
 		{"tm unknown table", []string{"tm", "--to", "postgres://127.0.0.1:1/x?connect_timeout=1", "--from", "postgres://127.0.0.1:1/y?connect_timeout=1", "--tables", "users,nope"}, exitUsage, "", `unknown table "nope"`},
 	}

@@ -39,13 +39,6 @@ func runPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srcTable := f.table
 	f.table = cmp.Or(table, f.table)
-	l := &load{command: "pg", flags: &f, args: args, stdout: stdout, stderr: stderr,
-		source: func(ctx context.Context) (*pgio.Client, func(), error) {
-			c, err := connectSource(ctx, from, f.workers+1)
-			if err != nil {
-				return nil, nil, err
-			}
-			return c, c.Close, nil
-		}}
+	l := &load{command: "pg", flags: &f, from: from, args: args, stdout: stdout, stderr: stderr}
 	return l.run(ctx, func(src *pgio.Client) pgio.Input { return pgio.Table(src, srcTable, o) })
 }

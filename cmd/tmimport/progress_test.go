@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -18,7 +19,7 @@ import (
 	"github.com/tmimport/tmimport/pipeline"
 )
 
-// lockedBuffer is a bytes.Buffer safe for mpb's render goroutine and the test.
+// lockedBuffer is a bytes.Buffer safe for the drawing goroutine and the test.
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -37,8 +38,7 @@ func (b *lockedBuffer) String() string {
 }
 
 // newTerminal returns the terminal end of a pseudo-terminal, as a display's stderr,
-// and what was drawn on it so far. mpb draws on a terminal as it does for a person:
-// refreshing by itself, completing bars by rendering them.
+// and what was drawn on it so far.
 func newTerminal(t *testing.T) (*os.File, *lockedBuffer) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
@@ -117,7 +117,7 @@ func TestLogProgressPercentagesStayWithin100(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			p := newProgress("log", false, &out, tc.total)
-			p.(*logProgress).every = 0 // a line after every batch
+			p.(*display).every = 0 // a line after every batch
 			for i, b := range tc.bytes {
 				p.update(prog(0, int64(100*(i+1)), b, time.Duration(i+1)*time.Second))
 			}
@@ -141,54 +141,44 @@ func TestLogProgressPercentagesStayWithin100(t *testing.T) {
 }
 
 // TestLogProgressFinalLineTellsTheOutcome: a small CSV whose header's bytes are never
-// counted printed "50% done" as its last line; a finished load ends with "100% done"
-// even when the last periodic line was just printed, a failed or interrupted one
-// with where it stopped, and finish (outcome untold) claims neither.
+// counted printed "50% done" as its last line; a finished load ends with "100% done",
+// a failed or interrupted one with where it stopped.
 func TestLogProgressFinalLineTellsTheOutcome(t *testing.T) {
-	last := func(t *testing.T, end func(progress)) string {
+	last := func(t *testing.T, runErr error) string {
 		var out bytes.Buffer
 		p := newProgress("log", false, &out, 200)
 		p.update(prog(0, 3, 100, time.Second)) // the first update prints a line: 50%
 		require.Contains(t, out.String(), ", 50%")
-		end(p)
+		endProgress(p, runErr)
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 		require.Len(t, lines, 2, out.String())
 		checkLine(t, lines[1])
 		return lines[1]
 	}
-	require.True(t, strings.HasSuffix(last(t, func(p progress) { endProgress(p, nil) }), ", 100% done"))
-	require.True(t, strings.HasSuffix(last(t, func(p progress) { endProgress(p, errors.New("interrupted")) }), ", stopped at 50%"))
-	fin := last(t, func(p progress) { p.finish() })
-	require.NotContains(t, fin, "done")
-	require.NotContains(t, fin, "eta")
+	require.True(t, strings.HasSuffix(last(t, nil), ", 100% done"))
+	require.True(t, strings.HasSuffix(last(t, errors.New("interrupted")), ", stopped at 50%"))
 }
 
-// TestBarFinishReturnsPromptly: the bar was built with a byte total that the counted
-// bytes never reach (the CSV header is not counted), so mpb never completed it and
-// finish waited forever (issue 14 item 1). finish and end, after any outcome and with
-// a known or unknown total, return well within finishBound.
-func TestBarFinishReturnsPromptly(t *testing.T) {
-	ends := map[string]func(progress){
-		"finish": func(p progress) { p.finish() },
-		"ok":     func(p progress) { endProgress(p, nil) },
-		"failed": func(p progress) { endProgress(p, errors.New("interrupted")) },
-	}
-	for name, end := range ends {
+// TestBarEndReturnsPromptly: the old bar was built with a byte total that the counted
+// bytes never reach (the CSV header is not counted), so it never completed and the
+// process never exited (issue 14 item 1). end, after any outcome and with a known or
+// unknown total, returns well within finishBound, and only a finished load shows 100%.
+func TestBarEndReturnsPromptly(t *testing.T) {
+	for _, runErr := range []error{nil, errors.New("interrupted")} {
 		for _, total := range []int64{1000, 0} {
-			t.Run(name+"/"+strconv.FormatInt(total, 10), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%v/%d", runErr, total), func(t *testing.T) {
 				tty, out := newTerminal(t)
 				p := newProgress("auto", false, tty, total)
-				require.IsType(t, &barProgress{}, p)
+				require.True(t, p.(*display).bar)
 				p.update(prog(0, 10, 600, time.Second))
 				p.update(prog(1, 10, 900, 2*time.Second))
-				time.Sleep(300 * time.Millisecond) // a render or two while running
-				d := within(t, 10*time.Second, name, func() { end(p) })
-				// mpb completes a bar over two of its 120 ms refreshes; finishBound
-				// (2 s) is the hard cap. A loaded machine gets slack, not the cap.
-				require.Less(t, d, finishBound, "finish took %s: it ran into its bound instead of completing the bars", d)
+				time.Sleep(500 * time.Millisecond) // a redraw or two while running
+				d := within(t, 10*time.Second, "end", func() { endProgress(p, runErr) })
+				require.Less(t, d, finishBound, "end took %s: it ran into its bound", d)
+				require.Eventually(t, func() bool { return strings.Contains(out.String(), "\n") }, 5*time.Second, 10*time.Millisecond)
 				checkLine(t, out.String())
-				if name == "ok" && total > 0 {
-					require.Contains(t, out.String(), "100%")
+				if runErr == nil && total > 0 {
+					require.Contains(t, out.String(), "100% done")
 				} else {
 					require.NotContains(t, out.String(), "100%")
 				}
@@ -197,41 +187,40 @@ func TestBarFinishReturnsPromptly(t *testing.T) {
 	}
 }
 
-// TestBarUpdateAndRenderDoNotDeadlock: update held the display's mutex while it asked
-// mpb for a new chunk line, while mpb's render goroutine waited for that mutex in a
-// chunk line's decorator: the import stopped mid-way (issue 14 item 2). Updates from
-// ever new chunks while mpb renders all finish, and so does the display.
-func TestBarUpdateAndRenderDoNotDeadlock(t *testing.T) {
+// TestBarUpdateAndRedrawDoNotDeadlock: the old display held its mutex while asking mpb
+// for a new line, while mpb's render goroutine waited for that mutex: the import
+// stopped mid-way (issue 14 item 2). Updates while the bar redraws all finish (run
+// with -race), and so does the display.
+func TestBarUpdateAndRedrawDoNotDeadlock(t *testing.T) {
 	tty, out := newTerminal(t)
-	p := newProgress("bar", false, tty, 0) // unknown total: the old finish could complete it
+	p := newProgress("bar", false, tty, 0)
 	within(t, 30*time.Second, "updates", func() {
 		start := time.Now()
 		for i := 0; time.Since(start) < 1500*time.Millisecond; i++ {
-			p.update(prog(i/4, 100, int64(i)*1000, time.Since(start))) // a new chunk every 4 batches
+			p.update(prog(i/4, 100, int64(i)*1000, time.Since(start)))
 			if i%50 == 0 {
 				time.Sleep(time.Millisecond)
 			}
 		}
 	})
-	within(t, 10*time.Second, "finish", func() { endProgress(p, nil) })
-	require.Contains(t, out.String(), "chunk 0 ")
+	within(t, 10*time.Second, "end", func() { endProgress(p, nil) })
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "rows written") }, 5*time.Second, 10*time.Millisecond)
 	checkLine(t, out.String())
 }
 
 // TestBarStalledTerminalBlocksNeitherImportNorExit: a terminal that is not read blocks
-// mpb's writes; updates (new chunks included) still return at once, and finish returns
-// by its bound, leaving the stalled drawing behind.
+// the bar's writes; updates still return at once, and end returns by its bound.
 func TestBarStalledTerminalBlocksNeitherImportNorExit(t *testing.T) {
 	w := &stalledWriter{gate: make(chan struct{})}
-	defer w.release() // lets mpb's goroutines end, for the leak check
+	defer w.release() // lets the drawing goroutine end
 	p := newProgress("bar", false, w, 1000)
-	time.Sleep(400 * time.Millisecond) // mpb's first render is now stuck in Write
+	time.Sleep(400 * time.Millisecond) // the first redraw is now stuck in Write
 	within(t, 10*time.Second, "updates", func() {
 		for i := range 200 {
 			p.update(prog(i, 1, int64(i), time.Second))
 		}
 	})
-	d := within(t, finishBound+10*time.Second, "finish", func() { endProgress(p, nil) })
+	d := within(t, finishBound+10*time.Second, "end", func() { endProgress(p, nil) })
 	require.GreaterOrEqual(t, d, finishBound/2)
 }
 
@@ -240,13 +229,13 @@ func TestBarStalledTerminalBlocksNeitherImportNorExit(t *testing.T) {
 // (a pipe, a file, a buffer) and TERM=dumb get log lines.
 func TestAutoPicksTheBarOnlyOnATerminal(t *testing.T) {
 	var out bytes.Buffer
-	require.IsType(t, &logProgress{}, newProgress("auto", false, &out, 0))
+	require.False(t, newProgress("auto", false, &out, 0).(*display).bar)
 	require.IsType(t, noProgress{}, newProgress("auto", true, &out, 0))
 	require.IsType(t, noProgress{}, newProgress("none", false, &out, 0))
 	tty, _ := newTerminal(t)
 	bar := newProgress("auto", false, tty, 0)
-	require.IsType(t, &barProgress{}, bar)
-	bar.finish()
+	require.True(t, bar.(*display).bar)
+	bar.end(nil)
 	t.Setenv("TERM", "dumb")
-	require.IsType(t, &logProgress{}, newProgress("auto", false, tty, 0))
+	require.False(t, newProgress("auto", false, tty, 0).(*display).bar)
 }

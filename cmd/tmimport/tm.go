@@ -45,10 +45,11 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if _, err := tm.New(nil, nil, cfg); err != nil { // validates the names before any connection
 		return usagef("%v", err)
 	}
-	opts, err := f.options(stderr)
+	opts, closeRejects, err := f.options(stderr)
 	if err != nil {
 		return err
 	}
+	defer closeRejects(&err)
 	rep := tm.Report{Command: "tm", Mode: f.mode, ImportID: f.importID}
 	defer func() {
 		if err != nil && rep.Error == "" {
@@ -78,15 +79,6 @@ func runTM(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	if f.rejects != "" {
-		rf, err := openRejects(f.rejects)
-		if err != nil {
-			return err
-		}
-		defer rf.Close()
-		opts.Rejects = rf
-	}
 	rep, err = m.Run(ctx, opts)
 	return err
 }
-
