@@ -16,34 +16,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tmimport/tmimport/pipeline"
+	"github.com/tmimport/tmimport/stages/csvsrc"
 )
 
 // CSVFormat is the CSV dialect of raw rows sent on the fast path; it becomes the options
-// of `COPY … FROM STDIN WITH (FORMAT csv, …)`.
-type CSVFormat struct {
-	// Delimiter separates fields. Defaults to ','.
-	Delimiter byte
-	// Quote quotes fields. Defaults to '"'.
-	Quote byte
-	// Escape escapes a quote inside a quoted field. Defaults to Quote.
-	Escape byte
-	// Null is the text of a NULL field. Defaults to the empty string (an unquoted
-	// empty field).
-	Null string
-}
-
-func (f CSVFormat) withDefaults() CSVFormat {
-	if f.Delimiter == 0 {
-		f.Delimiter = ','
-	}
-	if f.Quote == 0 {
-		f.Quote = '"'
-	}
-	if f.Escape == 0 {
-		f.Escape = f.Quote
-	}
-	return f
-}
+// of `COPY … FROM STDIN WITH (FORMAT csv, …)`. It is csvsrc's Dialect: one type
+// describes the CSV that is read and the CSV that is sent.
+type CSVFormat = csvsrc.Dialect
 
 // CopyConfig configures a [CopySink]. Exactly one of Raw and Values is set.
 type CopyConfig[T any] struct {
@@ -149,7 +128,14 @@ type Retry struct {
 // sink finds the offending rows from the line number in the server's error (falling
 // back to bisection), moves them to the batch's rejects with SQLSTATE, column and
 // message, and stores the rest, charging the rejects to the run's budget before it
-// commits.
+// commits. In the keyed modes a foreign key or a unique index other than the key is
+// checked only when the staged rows are moved (the staging table has neither): when
+// the move fails with a data or integrity error, the sink moves the staged rows in
+// halves, each in a savepoint, down to the rows that fail, and rejects those.
+//
+// A cancelled context cancels the batch's statement on the server; COMMIT itself runs
+// to its end (bounded by CommitTimeout), so that a batch the server committed is always
+// counted as written.
 //
 // Transient failures are retried (CopyConfig.Retries). A failure while COMMIT was
 // under way leaves the outcome unknown: with a [Ledger] the sink looks the batch up and
@@ -208,7 +194,7 @@ func NewCopySink[T any](client *Client, cfg CopyConfig[T]) (*CopySink[T], error)
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = 200 * time.Millisecond
 	}
-	cfg.CSV = cfg.CSV.withDefaults()
+	cfg.CSV = cfg.CSV.WithDefaults()
 	s := &CopySink[T]{client: client, cfg: cfg, rel: cfg.Table[len(cfg.Table)-1], bufs: make(chan []byte, 4), orders: make(chan *keyOrder, 4)}
 	if cfg.Mode != Append {
 		s.rel = stageName

@@ -72,7 +72,7 @@ func (in *csvInput) load(ctx context.Context, l *loader) (pipeline.Summary, erro
 		name: src.Name(), size: size, source: src, once: size == 0, names: header,
 		want: func() ([]Column, error) { return inferColumns(src, cmp.Or(o.Sample, SampleDefault), geoms) },
 		bind: func(cols []Column, key []string, cfg *CopyConfig[csvsrc.Record]) (func(csvsrc.Record) uint64, error) {
-			cfg.Raw, cfg.CSV, cfg.LineRow = recordRaw, CSVFormat(dialect), dialect.CopyLineRow
+			cfg.Raw, cfg.CSV, cfg.LineRow = recordRaw, dialect, dialect.CopyLineRow
 			if l.info.Created {
 				l.explain = sampleHint(cols, cmp.Or(o.Sample, SampleDefault), l.opts.Types)
 			}
