@@ -182,6 +182,13 @@ func (c *Client) lockImport(ctx context.Context, importID string) (*pgx.Conn, er
 		return nil, err
 	}
 	conn := pc.Hijack()
+	// The lock lives as long as this session: when the network to the server dies
+	// under it, let the server find out within a couple of minutes (TCP keepalive,
+	// ignored on Unix sockets), not the system's default of hours.
+	if _, err := conn.Exec(ctx, "set tcp_keepalives_idle = 60; set tcp_keepalives_interval = 10; set tcp_keepalives_count = 6"); err != nil {
+		closeConn(conn)
+		return nil, err
+	}
 	deadline := time.Now().Add(importLockWait)
 	for {
 		var ok bool
