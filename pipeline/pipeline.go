@@ -148,8 +148,9 @@ type run[T any] struct {
 	order *order
 	sum   Summary // written by emit, under order's lock, and by Run
 
-	errMu sync.Mutex
-	errs  []error
+	errMu     sync.Mutex
+	errs      []error
+	sourceErr bool // a source error is recorded
 }
 
 // Run reads every chunk of the source, runs each batch through the stages and writes
@@ -158,6 +159,7 @@ type run[T any] struct {
 // Cancelling ctx stops the run: batches being written are rolled back by the sink,
 // batches already written stay written and were reported to OnResult. Run returns the
 // summary of what was done and, on failure, an error: a *[ChunkError] for a failed batch
+// or a source error (the chunks read before a source error are still written)
 // (a panic in a source, stage or sink arrives as one whose cause carries the stack),
 // ctx's cause when cancelled, or the joined errors under the [Collect] policy.
 func (p *Pipeline[T]) Run(ctx context.Context) (Summary, error) {
@@ -201,7 +203,7 @@ func (r *run[T]) chunks(ctx context.Context) iter.Seq[Chunk[T]] {
 	return func(yield func(Chunk[T]) bool) {
 		for chunk, err := range r.cfg.Source.Chunks(ctx, r.cfg.Workers) {
 			if err != nil {
-				r.failed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
+				r.sourceFailed(&ChunkError{Chunk: -1, Batch: -1, Stage: "source", Err: err})
 				return
 			}
 			if ctx.Err() != nil {
@@ -222,6 +224,18 @@ func (r *run[T]) failed(err error) {
 	r.errMu.Unlock()
 	if r.cfg.ErrorPolicy == FailFast {
 		r.cancel(err)
+	}
+}
+
+// sourceFailed records a source error once, without cancelling: the chunks read
+// before it are still written (the records before a truncated file's end, the
+// features before broken JSON), and Run returns it.
+func (r *run[T]) sourceFailed(err error) {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	if !r.sourceErr {
+		r.sourceErr = true
+		r.errs = append(r.errs, err)
 	}
 }
 

@@ -142,13 +142,19 @@ func TestRunSourceErrorEndsRun(t *testing.T) {
 		}
 		yield(0, boom)
 	}), 100)
-	p, err := pipeline.New(pipeline.Config[int]{Source: src, Sink: &memSink{}, Workers: 2})
+	// A slow sink: the chunks read before the error are still being written when
+	// the source fails; they are written, not cancelled (the records before a broken
+	// end of input load), and then Run returns the error.
+	sink := &memSink{delay: func() time.Duration { return 50 * time.Millisecond }}
+	p, err := pipeline.New(pipeline.Config[int]{Source: src, Sink: sink, Workers: 2})
 	require.NoError(t, err)
-	_, err = p.Run(context.Background())
+	sum, err := p.Run(context.Background())
 	require.ErrorIs(t, err, boom)
 	var ce *pipeline.ChunkError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "source", ce.Stage)
+	require.Equal(t, seq(200), sink.sorted(), "the two complete chunks before the error are written")
+	require.EqualValues(t, 200, sum.Written)
 }
 
 func TestRunFailFastReturnsTheFailedBatch(t *testing.T) {

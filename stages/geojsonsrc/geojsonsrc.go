@@ -86,6 +86,7 @@ type Source struct {
 	cols    []Column
 	bound   []Column // the target's columns in COPY order, after Bind
 	sampled int64    // features in the sample (their indices are below it)
+	count   int64    // features read so far
 	readErr error
 }
 
@@ -207,10 +208,12 @@ func (s *Source) next() (any, error) {
 		}
 		return nil, nil
 	case errors.As(err, &fe):
+		s.count = fe.Index + 1
 		return fe, nil
 	case err != nil:
-		return nil, fmt.Errorf("geojsonsrc: %s: %w", s.name, err)
+		return nil, fmt.Errorf("geojsonsrc: %s: feature %d (0-based; the features before it are read): %w", s.name, s.count, err)
 	}
+	s.count = f.Index + 1
 	return f, nil
 }
 
@@ -254,7 +257,15 @@ func (s *Source) Chunks(ctx context.Context, _ int) iter.Seq2[pipeline.Chunk[csv
 			for len(items) < s.opts.ChunkFeatures && s.readErr == nil {
 				item, err := s.next()
 				if err != nil {
+					// The features read before a broken one load; then the run fails.
 					s.readErr = err
+					if len(items) > 0 {
+						c := &chunk{src: s, items: items, info: pipeline.ChunkInfo{Seq: seq, Unit: "row"}}
+						c.info.Start, c.info.End = index(items[0]), index(items[len(items)-1])+1
+						if !yield(c, nil) {
+							return
+						}
+					}
 					yield(nil, err)
 					return
 				}

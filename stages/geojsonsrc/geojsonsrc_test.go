@@ -169,3 +169,45 @@ func TestLateCRS(t *testing.T) {
 		t.Fatalf("past the sample: %v, want an error that says re-run with --srid 3857", err)
 	}
 }
+
+// TestBrokenJSONLoadsTheFeaturesBeforeIt: invalid JSON in the middle of a collection
+// ends the read with an error that names the feature's index (not only a byte
+// offset), after the valid features before it were handed on to be loaded (issue 14
+// item 7).
+func TestBrokenJSONLoadsTheFeaturesBeforeIt(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}},
+{"type":"Feature","properties":{"a":2},"geometry":{"type":"Point","coordinates":[1,2]}},
+{"type":"Feature","properties":{"a":3},"geometry":{"type":"Point","coordinates":[1,2]}},
+{"type":"Feature","properties":{"a":4},"geometry":{"type":"Point","coordinates":[1,2]}} x,
+{"type":"Feature","properties":{"a":5},"geometry":{"type":"Point","coordinates":[1,2]}}]}`
+	s, err := NewReader(strings.NewReader(in), "broken.geojson", Options{Sample: 1, ChunkFeatures: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind([]string{"geom", "a"}); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	var readErr error
+	for c, err := range s.Chunks(context.Background(), 1) {
+		if err != nil {
+			readErr = err
+			break
+		}
+		var b pipeline.Batch[csvsrc.Record]
+		for {
+			b.Reset()
+			if err := c.Next(context.Background(), &b, pipeline.Limits{Rows: 10, Bytes: 1 << 20}); err == io.EOF {
+				break
+			}
+			rows += len(b.Rows)
+		}
+	}
+	if rows != 4 {
+		t.Fatalf("%d features handed on before the broken JSON, want 4", rows)
+	}
+	if readErr == nil || !strings.Contains(readErr.Error(), "broken.geojson: feature 4") {
+		t.Fatalf("error %v: want one naming feature 4", readErr)
+	}
+}
