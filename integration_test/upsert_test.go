@@ -221,7 +221,7 @@ func TestConcurrentCreateBootstrapsOnce(t *testing.T) {
 	var n, locks int
 	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from fresh.boot").Scan(&n))
 	require.Equal(t, 16, n)
-	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from pg_locks where locktype = 'advisory'").Scan(&locks))
+	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())").Scan(&locks))
 	require.Zero(t, locks)
 	var pk string
 	require.NoError(t, db.Pool.QueryRow(context.Background(), "select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'fresh.boot'::regclass and contype = 'p'").Scan(&pk))

@@ -109,7 +109,7 @@ func TestCreateTableConcurrentlyCreatesOnceWithoutLeftoverLocks(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, cols, got)
 	var locks int
-	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from pg_locks where locktype = 'advisory'").Scan(&locks))
+	require.NoError(t, db.Pool.QueryRow(context.Background(), "select count(*) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())").Scan(&locks))
 	require.Zero(t, locks)
 	missing, err := c.TableColumns(context.Background(), pgx.Identifier{"nope"})
 	require.NoError(t, err)

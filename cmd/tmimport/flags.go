@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmimport/tmimport/pgio"
+	"github.com/tmimport/tmimport/pipeline"
 )
 
 // usageError is an error in how the command was called (exit code 2).
@@ -26,25 +27,10 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 // common holds the flags the import commands share (DESIGN.md §5). Their defaults are
 // the library's (pgio.LoadOptions).
 type common struct {
-	to         string
-	table      string
-	mode       string
-	key        string
-	importID   string
-	retries    int
-	batchTime  time.Duration
-	atomic     bool
-	addColumns bool
-	create     bool
-	types      string
-	workers    int
-	batchRows  int
-	rejects    string
-	maxRejects int
-	progress   string
-	report     string
-	quiet      bool
-	verbose    bool
+	to, table, mode, key, importID, types, rejects, progress, report string
+	retries, workers, batchRows, maxRejects                          int
+	batchTime                                                        time.Duration
+	atomic, addColumns, create, quiet, verbose                       bool
 }
 
 // flagSet is the flags of one command, with its help. spf13/pflag (cobra's flag layer)
@@ -110,6 +96,8 @@ func (c *common) check(needTable bool) error {
 	switch {
 	case !oneOf(c.mode, "append", "upsert", "ignore", "replace"):
 		return usagef("--mode must be append, upsert, ignore or replace, got %q", c.mode)
+	case c.workers < 1 || c.batchRows < 1: // 0 is the library's "default": refuse it here
+		return usagef("--workers and --batch-rows must be positive, got %d and %d", c.workers, c.batchRows)
 	case !oneOf(c.progress, "auto", "bar", "log", "none"):
 		return usagef("--progress must be auto, bar, log or none, got %q", c.progress)
 	case !oneOf(c.report, "text", "json"):
@@ -140,6 +128,11 @@ func (c *common) options(stderr io.Writer) (pgio.LoadOptions, func(*error), erro
 		o.OnNote = func(msg string) { fmt.Fprintf(stderr, "tmimport: %s\n", msg) }
 	}
 	if c.verbose {
+		o.OnProgress = func(p pipeline.Progress) {
+			r := p.Last
+			fmt.Fprintf(stderr, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected\n",
+				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.Written, r.Rejected)
+		}
 		o.OnRetry = func(r pgio.Retry) {
 			fmt.Fprintf(stderr, "tmimport: retrying chunk %d batch %d (lines %d-%d, records %d-%d), attempt %d, after: %v\n",
 				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.First.Index, r.Last.Index, r.Attempt, r.Err)

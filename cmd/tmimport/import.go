@@ -56,17 +56,15 @@ func (l *load) run(ctx context.Context, build func(src *pgio.Client) pgio.Input)
 	}
 	defer client.Close()
 	prog := newProgress(f.progress, f.quiet, l.stderr, l.total)
-	opts.OnProgress = prog.update
-	if f.verbose {
-		opts.OnProgress = func(p pipeline.Progress) {
-			prog.update(p)
-			r := p.Last
-			fmt.Fprintf(l.stderr, "tmimport: committed chunk %d batch %d: lines %d-%d, %d rows written, %d rejected\n",
-				r.Chunk, r.Batch, r.First.Line, r.Last.Line, r.Written, r.Rejected)
+	verbose := opts.OnProgress
+	opts.OnProgress = func(p pipeline.Progress) {
+		prog.update(p)
+		if verbose != nil {
+			verbose(p)
 		}
 	}
 	sum, err = client.Load(ctx, f.table, build(src), opts)
-	endProgress(prog, err)
+	prog.end(err)
 	return err
 }
 

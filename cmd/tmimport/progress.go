@@ -14,17 +14,14 @@ import (
 )
 
 // progress shows a running import on stderr. update is called after every batch (one
-// call at a time, from the pipeline's workers), end once when the load returned.
+// call at a time, from the pipeline's workers), end once when the load returned, with
+// its error (nil: the whole input was read, so the display says 100% if it knows).
 // Neither blocks the import for long: on a terminal update only records, and end
 // returns within finishBound even when the terminal is not read.
 type progress interface {
 	update(p pipeline.Progress)
 	end(runErr error)
 }
-
-// endProgress ends prog with the load's outcome (nil: the whole input was read, so the
-// display says 100% when it knows the total).
-func endProgress(prog progress, runErr error) { prog.end(runErr) }
 
 // finishBound bounds end on a terminal that does not drain (paused with Ctrl-S, gone):
 // the drawing goroutine is left behind rather than the process hanging.

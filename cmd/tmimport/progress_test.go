@@ -121,7 +121,7 @@ func TestLogProgressPercentagesStayWithin100(t *testing.T) {
 			for i, b := range tc.bytes {
 				p.update(prog(0, int64(100*(i+1)), b, time.Duration(i+1)*time.Second))
 			}
-			endProgress(p, nil)
+			p.end(nil)
 			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 			require.Len(t, lines, len(tc.bytes)+1, out.String())
 			for _, l := range lines {
@@ -149,7 +149,7 @@ func TestLogProgressFinalLineTellsTheOutcome(t *testing.T) {
 		p := newProgress("log", false, &out, 200)
 		p.update(prog(0, 3, 100, time.Second)) // the first update prints a line: 50%
 		require.Contains(t, out.String(), ", 50%")
-		endProgress(p, runErr)
+		p.end(runErr)
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 		require.Len(t, lines, 2, out.String())
 		checkLine(t, lines[1])
@@ -173,7 +173,7 @@ func TestBarEndReturnsPromptly(t *testing.T) {
 				p.update(prog(0, 10, 600, time.Second))
 				p.update(prog(1, 10, 900, 2*time.Second))
 				time.Sleep(500 * time.Millisecond) // a redraw or two while running
-				d := within(t, 10*time.Second, "end", func() { endProgress(p, runErr) })
+				d := within(t, 10*time.Second, "end", func() { p.end(runErr) })
 				require.Less(t, d, finishBound, "end took %s: it ran into its bound", d)
 				require.Eventually(t, func() bool { return strings.Contains(out.String(), "\n") }, 5*time.Second, 10*time.Millisecond)
 				checkLine(t, out.String())
@@ -203,7 +203,7 @@ func TestBarUpdateAndRedrawDoNotDeadlock(t *testing.T) {
 			}
 		}
 	})
-	within(t, 10*time.Second, "end", func() { endProgress(p, nil) })
+	within(t, 10*time.Second, "end", func() { p.end(nil) })
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "rows written") }, 5*time.Second, 10*time.Millisecond)
 	checkLine(t, out.String())
 }
@@ -220,7 +220,7 @@ func TestBarStalledTerminalBlocksNeitherImportNorExit(t *testing.T) {
 			p.update(prog(i, 1, int64(i), time.Second))
 		}
 	})
-	d := within(t, finishBound+10*time.Second, "end", func() { endProgress(p, nil) })
+	d := within(t, finishBound+10*time.Second, "end", func() { p.end(nil) })
 	require.GreaterOrEqual(t, d, finishBound/2)
 }
 

@@ -95,7 +95,7 @@ func (m *Migration) prepare(ctx context.Context, create bool) error {
 		return err
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("the target has no table %s (create TM-Admin's types and tables: CreateTable, --create)", strings.Join(missing, ", "))
+		return fmt.Errorf("the target has no table %s (use --create, LoadOptions.CreateTable, to create TM-Admin's types and tables)", strings.Join(missing, ", "))
 	}
 	return nil
 }
