@@ -95,6 +95,7 @@ func New(cfg Config) (*Client, error) {
 		pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
 	}
 	pc.AfterConnect = registerTypes
+	CancelOnServer(&pc.ConnConfig.Config) // a cancelled statement is cancelled on the server too
 	return c, nil
 }
 

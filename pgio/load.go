@@ -222,6 +222,7 @@ func run[T any](ctx context.Context, l *loader, s *spec[T]) (sum pipeline.Summar
 		if cfg.Ledger, err = l.c.OpenLedger(ctx, o.ImportID, fp); err != nil {
 			return sum, err
 		}
+		defer cfg.Ledger.Close() // frees the import id also when the load fails
 	}
 	staging, err := stage(ctx, l, &cfg)
 	if err != nil {
