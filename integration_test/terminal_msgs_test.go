@@ -71,4 +71,7 @@ func TestPTYCtrlCOfAnAtomicImportSaysNothingWasPublishedAndHowToResume(t *testin
 	require.EqualValues(t, rows, countOf(context.Background(), db.Pool, "th"))
 	rep := reportOf(t, r)
 	require.Positive(t, rep["rows_skipped"])
+	var finished bool
+	require.NoError(t, db.Pool.QueryRow(context.Background(), "select finished_at is not null from tmimport.imports where import_id = 'atomic-1'").Scan(&finished))
+	require.True(t, finished, "the ledger records the import's end (it never did when the display hung)")
 }
