@@ -16,6 +16,12 @@ import (
 // resolved like [Client.ResolveType] does before any DDL; a refused type fails the call
 // with an [ErrType] error.
 func (c *Client) EvolveTable(ctx context.Context, table pgx.Identifier, want []Column) (added, widened []string, err error) {
+	return c.evolveTable(ctx, table, want, true, true)
+}
+
+// evolveTable is EvolveTable doing only what is asked: add the missing columns, widen
+// the still-empty ones (LoadOptions.AddColumns, AdaptEmptyColumns).
+func (c *Client) evolveTable(ctx context.Context, table pgx.Identifier, want []Column, add, widen bool) (added, widened []string, err error) {
 	for _, col := range want {
 		if err := CheckIdentifier(col.Name); err != nil {
 			return nil, nil, fmt.Errorf("pgio: evolve %s: %w", table.Sanitize(), err)
@@ -34,6 +40,7 @@ func (c *Client) EvolveTable(ctx context.Context, table pgx.Identifier, want []C
 		for _, col := range want {
 			typ, exists := have[col.Name]
 			switch {
+			case !exists && !add, exists && !widen:
 			case !exists:
 				if _, err := tx.Exec(ctx, fmt.Sprintf("alter table %s add column %s %s", table.Sanitize(), pgx.Identifier{col.Name}.Sanitize(), col.Type)); err != nil {
 					return err

@@ -216,3 +216,39 @@ func mustTable(t *testing.T, name string) pgx.Identifier {
 	require.NoError(t, err)
 	return id
 }
+
+// TestAddColumnsAndAdaptEmptyColumnsDoOnlyTheirOwnPart: AddColumns adds missing
+// columns without widening an empty one; AdaptEmptyColumns widens an empty column
+// without adding (pangres' add_new_columns and adapt_dtype_of_empty_db_columns).
+func TestAddColumnsAndAdaptEmptyColumnsDoOnlyTheirOwnPart(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Start(t)
+	c := connect(t, db)
+	ctx := context.Background()
+	type Row struct {
+		ID   int64  `db:"id"`
+		Note string `db:"note"` // text: the table's integer column is too narrow
+		More int64  `db:"more"`
+	}
+	types := func(table string) string {
+		cols, err := c.TableColumns(ctx, mustTable(t, table))
+		require.NoError(t, err)
+		return fmt.Sprint(cols)
+	}
+	for _, tc := range []struct {
+		name     string
+		opts     pgio.LoadOptions
+		want     string
+		loadFail bool
+	}{
+		{"add", pgio.LoadOptions{AddColumns: true}, "[{id bigint} {note integer} {more bigint}]", true},
+		{"adapt", pgio.LoadOptions{AdaptEmptyColumns: true}, "[{id bigint} {note text}]", true},
+		{"both", pgio.LoadOptions{AddColumns: true, AdaptEmptyColumns: true}, "[{id bigint} {note text} {more bigint}]", false},
+	} {
+		table := "evolve_" + tc.name
+		require.NoError(t, c.Exec(ctx, "create table "+table+" (id bigint, note integer)"))
+		_, err := c.Load(ctx, table, pgio.Rows([]Row{{1, "x", 2}}), tc.opts)
+		require.Equal(t, tc.loadFail, err != nil, "%s: %v", tc.name, err)
+		require.Equal(t, tc.want, types(table), tc.name)
+	}
+}
