@@ -257,7 +257,14 @@ func keyHash(fields []structField, seed maphash.Seed) func(v reflect.Value) uint
 				}
 				fv = fv.Elem()
 			}
-			fmt.Fprint(&h, fv.Interface())
+			switch fv.Kind() { // no formatting on the common kinds: this runs per row
+			case reflect.String:
+				h.WriteString(fv.String())
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+				maphash.WriteComparable(&h, fv.Int())
+			default:
+				fmt.Fprint(&h, fv.Interface())
+			}
 			h.WriteByte(0xfe)
 		}
 		return h.Sum64()
